@@ -1,0 +1,21 @@
+"""URL map: pages at the original product's paths, the JSON API, the admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from scheduling.api import urls as api_urls
+
+admin.site.site_header = "Mentoring administration"
+admin.site.site_title = "Mentoring admin"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
+    path("", include(api_urls)),
+    path("", include("scheduling.urls")),
+]
+
+handler400 = "scheduling.views.bad_request"
+handler403 = "scheduling.views.permission_denied"
+handler404 = "scheduling.views.page_not_found"
+handler500 = "scheduling.views.server_error"

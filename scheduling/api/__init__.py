@@ -1,0 +1,1 @@
+"""The JSON API (both contracts of shared/API.md), thin over scheduling.services."""

@@ -1,0 +1,3 @@
+"""API URL patterns; the API issue fills these in."""
+
+urlpatterns: list = []

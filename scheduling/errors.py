@@ -1,0 +1,74 @@
+"""The one family of errors the services raise, and their human messages.
+
+Every front end shows `error.message`; the API turns `error.http_status` into its status
+code. Messages are constants so tests compare against them instead of copying text.
+"""
+
+from __future__ import annotations
+
+# Who may do what (403)
+NOT_A_STUDENT = "Only students can request sessions."
+NOT_AN_EDUCATOR = "Only educators can do this."
+NOT_SLOT_OWNER = "Only the educator who owns this slot can do this."
+NOT_COURSE_OWNER = "Only the educator who owns this course can do this."
+NOT_BOOKING_STUDENT = "Only the student who made this request can cancel it."
+NOT_ENROLLED = "Enrol in this course before booking its sessions."
+
+# Invalid input (400)
+START_IN_PAST = "A session must start in the future."
+ENDS_BEFORE_START = "The end must be after the start."
+CAPACITY_RANGE = "Capacity must be between 1 and 50."
+DURATION_RANGE = "Duration must be between 5 minutes and 24 hours."
+MEETING_LINK_INVALID = "Meeting links must be http:// or https:// URLs."
+MEETING_LINK_REQUIRED = "A meeting link is required to approve a request."
+REASON_REQUIRED = "Give a reason for rejecting the request."
+MESSAGE_TOO_LONG = "The message can be at most 1000 characters."
+TITLE_REQUIRED = "A course needs a title."
+
+# Refused by a rule (409)
+SLOT_WITHDRAWN = "This slot has been withdrawn."
+SLOT_STARTED = "This slot has already started."
+SLOT_FULL = "This slot is full."
+ALREADY_BOOKED = "You already have an active request for this slot."
+BOOKING_OVERLAP = "You already have a session at that time."
+SLOT_OVERLAP = "This time overlaps another of your open slots."
+CAPACITY_BELOW_SEATS = "Capacity cannot be lower than the {seats} seats already taken."
+TIME_LOCKED = (
+    "The time cannot change while students hold seats; cancel their requests or ask them first."
+)
+COURSE_LOCKED = "The course cannot change while students hold seats."
+SLOT_ALREADY_WITHDRAWN = "This slot is already withdrawn."
+WITHDRAW_STARTED = "A slot that has already started cannot be withdrawn."
+ILLEGAL_TRANSITION = "A {status} request cannot be {action}."
+APPROVE_STARTED = "This session has already started; the request can no longer be approved."
+CANCEL_STARTED = "This session has already started; the request can no longer be cancelled."
+COMPLETE_BEFORE_START = "A session can be marked completed only once it has started."
+COURSE_NOT_PUBLISHED = "This course is not open for enrolment."
+
+# Reasons the system writes into a booking's history
+NOT_ANSWERED_IN_TIME = "Not answered before the session started"
+WITHDRAWN_DEFAULT_REASON = "The educator withdrew this session."
+
+INVALID = "invalid"
+FORBIDDEN = "forbidden"
+NOT_FOUND = "not_found"
+CONFLICT = "conflict"
+
+HTTP_STATUS = {INVALID: 400, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409}
+
+
+class BookingError(Exception):
+    """A rule refused the action. `kind` says why in HTTP terms; `field` names the input."""
+
+    def __init__(self, kind: str, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.field = field
+
+    @property
+    def http_status(self) -> int:
+        return HTTP_STATUS[self.kind]
+
+    def __repr__(self) -> str:
+        return f"BookingError({self.kind!r}, {self.message!r}, field={self.field!r})"

@@ -1,0 +1,278 @@
+"""Courses, availability slots, bookings and their history.
+
+Invariants that must hold even when two requests race are written here as database
+constraints; the service layer (services.py) checks them first to give friendly errors.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+MIN_CAPACITY = 1
+MAX_CAPACITY = 50
+MESSAGE_MAX_LENGTH = 1000
+
+
+class Course(models.Model):
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    field = models.CharField(max_length=100, blank=True)
+    educator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="courses"
+    )
+    is_published = models.BooleanField("published", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+        indexes = [models.Index(fields=["is_published", "title"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Enrollment(models.Model):
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrollments"
+    )
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrollments")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["student", "course"], name="enrollment_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} in {self.course}"
+
+
+class SlotQuerySet(models.QuerySet):
+    def open(self, now: datetime | None = None) -> SlotQuerySet:
+        """Slots a student could still book: not withdrawn and starting in the future."""
+        return self.filter(withdrawn_at__isnull=True, starts_at__gt=now or timezone.now())
+
+    def with_seats_left(self) -> SlotQuerySet:
+        return self.filter(seats_taken__lt=F("capacity"))
+
+    def upcoming(self, now: datetime | None = None) -> SlotQuerySet:
+        return self.filter(ends_at__gt=now or timezone.now())
+
+    def past(self, now: datetime | None = None) -> SlotQuerySet:
+        return self.filter(ends_at__lte=now or timezone.now())
+
+    def for_educator(self, educator) -> SlotQuerySet:
+        return self.filter(educator=educator)
+
+    def for_course(self, course) -> SlotQuerySet:
+        return self.filter(course=course)
+
+    def overlapping(self, starts_at: datetime, ends_at: datetime) -> SlotQuerySet:
+        """Slots sharing some time with [starts_at, ends_at); touching ends do not overlap."""
+        return self.filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
+
+
+class Slot(models.Model):
+    """An educator's availability: one time window with `capacity` seats."""
+
+    educator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="slots"
+    )
+    course = models.ForeignKey(
+        Course, on_delete=models.PROTECT, related_name="slots", null=True, blank=True
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    capacity = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(MIN_CAPACITY), MaxValueValidator(MAX_CAPACITY)]
+    )
+    # Seats held by pending + approved bookings, kept by the services under the slot's row
+    # lock, so the database itself refuses a slot holding more than its capacity.
+    seats_taken = models.PositiveSmallIntegerField(default=0, editable=False)
+    requires_approval = models.BooleanField(default=True)
+    meeting_link = models.URLField(max_length=500, blank=True)
+    note = models.TextField(blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdraw_reason = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SlotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_at__lt=F("ends_at")), name="slot_starts_before_ends"
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__gte=MIN_CAPACITY, capacity__lte=MAX_CAPACITY),
+                name="slot_capacity_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(seats_taken__lte=F("capacity")), name="slot_seats_within_capacity"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["educator", "starts_at"], name="slot_educator_start_idx"),
+            models.Index(fields=["course", "starts_at"], name="slot_course_start_idx"),
+            models.Index(fields=["starts_at"], name="slot_start_idx"),
+        ]
+
+    def __str__(self) -> str:
+        when = timezone.localtime(self.starts_at).strftime("%Y-%m-%d %H:%M")
+        return f"{self.educator} · {when}" + (f" · {self.course}" if self.course_id else "")
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.capacity - self.seats_taken, 0)
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @property
+    def has_started(self) -> bool:
+        return self.starts_at <= timezone.now()
+
+    @property
+    def has_ended(self) -> bool:
+        return self.ends_at <= timezone.now()
+
+    @property
+    def is_open(self) -> bool:
+        return not self.is_withdrawn and not self.has_started
+
+    @property
+    def is_bookable(self) -> bool:
+        return self.is_open and self.seats_left > 0
+
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+
+class BookingStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    CANCELLED = "cancelled", "Cancelled"
+    COMPLETED = "completed", "Completed"
+
+
+ACTIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.APPROVED)
+
+
+class BookingQuerySet(models.QuerySet):
+    def active(self) -> BookingQuerySet:
+        """Bookings that hold a seat."""
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def for_student(self, student) -> BookingQuerySet:
+        return self.filter(student=student)
+
+    def for_educator(self, educator) -> BookingQuerySet:
+        return self.filter(slot__educator=educator)
+
+    def with_status(self, status: str | None) -> BookingQuerySet:
+        return self.filter(status=status) if status else self
+
+    def with_related(self) -> BookingQuerySet:
+        return self.select_related("slot", "slot__educator", "slot__course", "student")
+
+
+class Booking(models.Model):
+    """A student's request for a seat in a slot (the API calls it a session request)."""
+
+    Status = BookingStatus
+
+    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="bookings")
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings"
+    )
+    message = models.TextField(max_length=MESSAGE_MAX_LENGTH, blank=True)
+    status = models.CharField(
+        max_length=16, choices=BookingStatus.choices, default=BookingStatus.PENDING
+    )
+    meeting_link = models.URLField(max_length=500, blank=True)
+    decision_note = models.TextField(
+        blank=True, help_text="The reason for a rejection or cancellation."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = BookingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slot", "student"],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="booking_one_active_per_student_slot",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=BookingStatus.values), name="booking_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["student", "status"], name="booking_student_status_idx"),
+            models.Index(fields=["slot", "status"], name="booking_slot_status_idx"),
+            models.Index(fields=["status", "created_at"], name="booking_status_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} → {self.slot} ({self.get_status_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def visible_meeting_link(self) -> str:
+        """The link is the student's only once the request is approved."""
+        if self.status in (BookingStatus.APPROVED, BookingStatus.COMPLETED):
+            return self.meeting_link
+        return ""
+
+    @property
+    def rejection_reason(self) -> str:
+        return self.decision_note if self.status == BookingStatus.REJECTED else ""
+
+
+class BookingEvent(models.Model):
+    """One status change of a booking: who did it, from what, to what, and why."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="history")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the system made the change (e.g. closing past sessions).",
+    )
+    from_status = models.CharField(max_length=16, choices=BookingStatus.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=BookingStatus.choices)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = "booking history entry"
+        verbose_name_plural = "booking history"
+        indexes = [models.Index(fields=["booking", "created_at"], name="bookingevent_booking_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '∅'} → {self.to_status}"
