@@ -1,0 +1,44 @@
+"""Template helpers shared by every page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+
+@register.filter
+def when(value: datetime | None, fmt: str = "D j M Y, H:i") -> str:
+    """A datetime in the viewer's timezone (activated per request) with its abbreviation,
+    e.g. "Mon 23 Nov 2026, 10:00 GMT"."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value)
+    from django.utils.dateformat import format as date_format
+
+    return f"{date_format(local, fmt)} {local.tzname()}"
+
+
+@register.filter
+def time_range(slot) -> str:
+    """ "10:00–11:00 CET" for a slot, in the viewer's timezone."""
+    start, end = timezone.localtime(slot.starts_at), timezone.localtime(slot.ends_at)
+    return f"{start:%H:%M}–{end:%H:%M} {end.tzname()}"
+
+
+STATUS_BADGES = {
+    "pending": "text-bg-warning",
+    "approved": "text-bg-success",
+    "rejected": "text-bg-danger",
+    "cancelled": "text-bg-secondary",
+    "completed": "text-bg-primary",
+}
+
+
+@register.filter
+def status_badge(status: str) -> str:
+    """The Bootstrap badge class for a booking status."""
+    return STATUS_BADGES.get(status, "text-bg-light")
