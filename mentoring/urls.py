@@ -15,7 +15,7 @@ urlpatterns = [
     path("", include("scheduling.urls")),
 ]
 
-handler400 = "scheduling.views.bad_request"
-handler403 = "scheduling.views.permission_denied"
-handler404 = "scheduling.views.page_not_found"
-handler500 = "scheduling.views.server_error"
+handler400 = "scheduling.views.public.bad_request"
+handler403 = "scheduling.views.public.permission_denied"
+handler404 = "scheduling.views.public.page_not_found"
+handler500 = "scheduling.views.public.server_error"

@@ -1,4 +1,4 @@
-"""Pages. Thin: read through selectors, write through services."""
+"""Pages anyone may see, and the error pages."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render

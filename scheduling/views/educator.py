@@ -1,0 +1,1 @@
+"""Educator pages: dashboard, Manage Availability, Session Requests, courses."""

@@ -1,0 +1,1 @@
+"""Student pages: booking, My Requests."""
