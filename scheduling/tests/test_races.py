@@ -1,0 +1,178 @@
+"""Concurrency: many processes' worth of requests at once, on PostgreSQL's row locks.
+
+Each thread has its own database connection and they are released together by a barrier,
+so the requests really overlap inside the database.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection, connections
+
+from scheduling import errors, services
+from scheduling.errors import BookingError
+from scheduling.models import Booking, BookingEvent, Slot
+from scheduling.tests.factories import (
+    BookingFactory,
+    EducatorFactory,
+    SlotFactory,
+    StudentFactory,
+)
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+
+THREADS = 24
+
+
+@pytest.fixture(autouse=True)
+def _needs_postgres():
+    if connection.vendor != "postgresql":
+        pytest.skip("race tests need PostgreSQL row locks; SQLite has none (set DATABASE_URL)")
+
+
+def race(calls) -> list:
+    """Run each call in its own thread and connection, all released at once.
+
+    Returns what each call returned or raised, in order.
+    """
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait()
+            results[index] = call()
+        except Exception as exc:  # the outcome is what we inspect
+            results[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def outcome(result) -> str:
+    if isinstance(result, BookingError):
+        return result.message
+    if isinstance(result, Exception):
+        return f"unexpected {type(result).__name__}: {result}"
+    return "booked"
+
+
+def test_capacity_holds_when_many_students_race_for_a_slot():
+    slot = SlotFactory(educator=EducatorFactory(), capacity=3)
+    students = [StudentFactory() for _ in range(THREADS)]
+    results = race([lambda s=s: services.booking_request(student=s, slot=slot) for s in students])
+    counts = Counter(outcome(r) for r in results)
+    print(f"\n{THREADS} students racing for 3 seats: {dict(counts)}")
+    assert counts == {"booked": 3, errors.SLOT_FULL: THREADS - 3}
+    slot.refresh_from_db()
+    assert Booking.objects.filter(slot=slot).count() == 3
+    assert slot.seats_taken == 3
+
+
+def test_one_student_racing_for_one_slot_gets_one_booking():
+    slot = SlotFactory(educator=EducatorFactory(), capacity=10)
+    student = StudentFactory()
+    results = race([lambda: services.booking_request(student=student, slot=slot)] * THREADS)
+    counts = Counter(outcome(r) for r in results)
+    print(f"\none student, {THREADS} concurrent requests: {dict(counts)}")
+    assert counts == {"booked": 1, errors.ALREADY_BOOKED: THREADS - 1}
+    assert Booking.objects.filter(slot=slot, student=student).count() == 1
+    slot.refresh_from_db()
+    assert slot.seats_taken == 1
+
+
+def test_one_student_racing_for_overlapping_slots_gets_one():
+    student = StudentFactory()
+    first = SlotFactory(educator=EducatorFactory())
+    clashing = [
+        SlotFactory(educator=EducatorFactory(), starts_at=first.starts_at) for _ in range(7)
+    ]
+    slots = [first, *clashing]
+    results = race([lambda s=s: services.booking_request(student=student, slot=s) for s in slots])
+    counts = Counter(outcome(r) for r in results)
+    assert counts == {"booked": 1, errors.BOOKING_OVERLAP: len(slots) - 1}
+
+
+@pytest.mark.parametrize("round_", range(5))
+def test_approve_racing_cancel_ends_in_exactly_one_state(round_):
+    educator = EducatorFactory()
+    slot = SlotFactory(educator=educator, meeting_link="https://meet.example.com/race")
+    booking = BookingFactory(slot=slot)
+    approve = lambda: services.booking_approve(booking=booking, by=educator)  # noqa: E731
+    cancel = lambda: services.booking_cancel(booking=booking, by=booking.student)  # noqa: E731
+    results = race([approve, cancel] if round_ % 2 else [cancel, approve])
+
+    booking.refresh_from_db()
+    trail = list(
+        BookingEvent.objects.filter(booking=booking).values_list("from_status", "to_status")
+    )
+    if booking.status == "cancelled":
+        # Either cancel won outright, or approve won and the student cancelled the approval.
+        assert trail in (
+            [("", "pending"), ("pending", "cancelled")],
+            [("", "pending"), ("pending", "approved"), ("approved", "cancelled")],
+        )
+        if len(trail) == 2:
+            refused = [r for r in results if isinstance(r, BookingError)]
+            assert [r.message for r in refused] == [
+                errors.ILLEGAL_TRANSITION.format(status="cancelled", action="approved")
+            ]
+    else:
+        pytest.fail(f"cancel always applies to pending or approved; got {booking.status}")
+    slot.refresh_from_db()
+    assert slot.seats_taken == 0
+
+
+def test_approve_racing_reject_applies_exactly_one():
+    educator = EducatorFactory()
+    slot = SlotFactory(educator=educator, meeting_link="https://meet.example.com/race")
+    booking = BookingFactory(slot=slot)
+    results = race(
+        [
+            lambda: services.booking_approve(booking=booking, by=educator),
+            lambda: services.booking_reject(booking=booking, by=educator, reason="No"),
+        ]
+    )
+    booking.refresh_from_db()
+    assert booking.status in ("approved", "rejected")
+    assert sum(isinstance(r, BookingError) for r in results) == 1
+    transitions = BookingEvent.objects.filter(booking=booking).exclude(from_status="")
+    assert [e.to_status for e in transitions] == [booking.status]
+    slot.refresh_from_db()
+    assert slot.seats_taken == (1 if booking.status == "approved" else 0)
+
+
+def test_withdraw_racing_requests_leaves_no_active_booking():
+    educator = EducatorFactory()
+    slot = SlotFactory(educator=educator, capacity=10)
+    students = [StudentFactory() for _ in range(10)]
+    calls = [lambda s=s: services.booking_request(student=s, slot=slot) for s in students]
+    calls.append(lambda: services.slot_withdraw(slot=slot, by=educator))
+    race(calls)
+    slot.refresh_from_db()
+    assert slot.withdrawn_at is not None
+    assert not Booking.objects.active().filter(slot=slot).exists()
+    assert slot.seats_taken == 0
+
+
+def test_overlapping_slots_created_concurrently_only_one_wins():
+    educator = EducatorFactory()
+    first = SlotFactory(educator=educator)
+    Slot.objects.filter(pk=first.pk).delete()
+    results = race(
+        [
+            lambda: services.slot_create(educator=educator, starts_at=first.starts_at)
+            for _ in range(8)
+        ]
+    )
+    counts = Counter(outcome(r) if isinstance(r, Exception) else "created" for r in results)
+    assert counts == {"created": 1, errors.SLOT_OVERLAP: 7}
