@@ -25,6 +25,7 @@ from scheduling.tests.factories import (
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 THREADS = 24
+FIGURES: list[str] = []  # printed at the end of the run by the root conftest
 
 
 @pytest.fixture(autouse=True)
@@ -71,7 +72,7 @@ def test_capacity_holds_when_many_students_race_for_a_slot():
     students = [StudentFactory() for _ in range(THREADS)]
     results = race([lambda s=s: services.booking_request(student=s, slot=slot) for s in students])
     counts = Counter(outcome(r) for r in results)
-    print(f"\n{THREADS} students racing for 3 seats: {dict(counts)}")
+    FIGURES.append(f"{THREADS} students racing for 3 seats: {dict(counts)}")
     assert counts == {"booked": 3, errors.SLOT_FULL: THREADS - 3}
     slot.refresh_from_db()
     assert Booking.objects.filter(slot=slot).count() == 3
@@ -83,7 +84,7 @@ def test_one_student_racing_for_one_slot_gets_one_booking():
     student = StudentFactory()
     results = race([lambda: services.booking_request(student=student, slot=slot)] * THREADS)
     counts = Counter(outcome(r) for r in results)
-    print(f"\none student, {THREADS} concurrent requests: {dict(counts)}")
+    FIGURES.append(f"one student, {THREADS} concurrent requests for one slot: {dict(counts)}")
     assert counts == {"booked": 1, errors.ALREADY_BOOKED: THREADS - 1}
     assert Booking.objects.filter(slot=slot, student=student).count() == 1
     slot.refresh_from_db()
@@ -99,6 +100,7 @@ def test_one_student_racing_for_overlapping_slots_gets_one():
     slots = [first, *clashing]
     results = race([lambda s=s: services.booking_request(student=student, slot=s) for s in slots])
     counts = Counter(outcome(r) for r in results)
+    FIGURES.append(f"one student, {len(slots)} overlapping slots at once: {dict(counts)}")
     assert counts == {"booked": 1, errors.BOOKING_OVERLAP: len(slots) - 1}
 
 
@@ -115,6 +117,8 @@ def test_approve_racing_cancel_ends_in_exactly_one_state(round_):
     trail = list(
         BookingEvent.objects.filter(booking=booking).values_list("from_status", "to_status")
     )
+    path = " -> ".join(to for _, to in trail)
+    FIGURES.append(f"approve vs cancel, round {round_}: {path}")
     if booking.status == "cancelled":
         # Either cancel won outright, or approve won and the student cancelled the approval.
         assert trail in (
