@@ -410,31 +410,36 @@ def booking_request(*, student: User, slot: Slot, message: str = "") -> Booking:
             and not Enrollment.objects.filter(student=student, course_id=slot.course_id).exists()
         ):
             raise BookingError(errors.FORBIDDEN, errors.NOT_ENROLLED)
-        if Booking.objects.active().filter(slot=slot, student=student).exists():
+        # One query answers both "already booked" and "overlaps": a slot overlaps itself.
+        clashes = set(
+            Booking.objects.active()
+            .for_student(student)
+            .filter(slot__starts_at__lt=slot.ends_at, slot__ends_at__gt=slot.starts_at)
+            .values_list("slot_id", flat=True)
+        )
+        if slot.pk in clashes:
             raise BookingError(errors.CONFLICT, errors.ALREADY_BOOKED)
         if slot.seats_taken >= slot.capacity:
             raise BookingError(errors.CONFLICT, errors.SLOT_FULL)
-        overlapping = Booking.objects.active().for_student(student)
-        if overlapping.filter(
-            slot__starts_at__lt=slot.ends_at, slot__ends_at__gt=slot.starts_at
-        ).exists():
+        if clashes:
             raise BookingError(errors.CONFLICT, errors.BOOKING_OVERLAP)
 
         now = timezone.now()
         auto = not slot.requires_approval
         status = BookingStatus.APPROVED if auto else BookingStatus.PENDING
         try:
-            with transaction.atomic():
-                booking = Booking.objects.create(
-                    slot=slot,
-                    student=student,
-                    message=message,
-                    status=status,
-                    meeting_link=slot.meeting_link if auto else "",
-                    decided_at=now if auto else None,
-                )
-                Slot.objects.filter(pk=slot.pk).update(seats_taken=F("seats_taken") + 1)
-        except IntegrityError as exc:  # the constraints caught what the checks missed
+            booking = Booking.objects.create(
+                slot=slot,
+                student=student,
+                message=message,
+                status=status,
+                meeting_link=slot.meeting_link if auto else "",
+                decided_at=now if auto else None,
+            )
+            Slot.objects.filter(pk=slot.pk).update(seats_taken=F("seats_taken") + 1)
+        except IntegrityError as exc:
+            # The constraints caught what the checks missed; raising rolls the whole
+            # transaction back, so no savepoint is needed.
             if "seats" in str(exc):
                 raise BookingError(errors.CONFLICT, errors.SLOT_FULL) from exc
             raise BookingError(errors.CONFLICT, errors.ALREADY_BOOKED) from exc
