@@ -49,9 +49,7 @@ def make_people(n: int, tag: str) -> tuple[list[User], list[Slot]]:
         User(username=f"{tag}-s{i}", role="student") for i in range(n)
     )
     start = timezone.now().replace(microsecond=0) + timedelta(days=3)
-    slots = [
-        services.slot_create(educator=e, starts_at=start, capacity=1) for e in educators
-    ]
+    slots = [services.slot_create(educator=e, starts_at=start, capacity=1) for e in educators]
     return students, slots
 
 
@@ -113,7 +111,7 @@ def main() -> None:
         for threads in (1, args.threads):
             for label, call in (("baseline (no rules)", baseline), ("booking_request", service)):
                 students, slots = make_people(args.requests, f"{label[:4]}{threads}")
-                rows.append(run(label, call, list(zip(students, slots)), threads))
+                rows.append(run(label, call, list(zip(students, slots, strict=True)), threads))
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
