@@ -85,7 +85,7 @@ class CourseAdmin(admin.ModelAdmin):
 @admin.register(Enrollment)
 class EnrollmentAdmin(admin.ModelAdmin):
     list_display = ["student", "course", "created_at"]
-    list_filter = ["course"]
+    list_filter = [("course", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["student__username", "student__email", "course__title"]
     list_select_related = ["student", "course"]
     autocomplete_fields = ["student", "course"]
@@ -181,7 +181,12 @@ class SlotAdmin(admin.ModelAdmin):
         "requires_approval",
         "withdrawn_at",
     ]
-    list_filter = [OpenFilter, "requires_approval", "course", "educator"]
+    list_filter = [
+        OpenFilter,
+        "requires_approval",
+        ("course", admin.RelatedOnlyFieldListFilter),
+        ("educator", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["educator__username", "educator__first_name", "course__title", "note"]
     list_select_related = ["educator", "course"]
     autocomplete_fields = ["educator", "course"]
@@ -257,8 +262,13 @@ class ActiveFilter(admin.SimpleListFilter):
 class BookingAdmin(admin.ModelAdmin):
     """Bookings change status only through the actions; their fields are read-only."""
 
-    list_display = ["student", "slot", "course", "status", "created_at", "decided_at"]
-    list_filter = ["status", ActiveFilter, "slot__course", "slot__educator"]
+    list_display = ["student", "session", "educator", "course", "status", "created_at"]
+    list_filter = [
+        "status",
+        ActiveFilter,
+        ("slot__course", admin.RelatedOnlyFieldListFilter),
+        ("slot__educator", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = [
         "student__username",
         "student__email",
@@ -289,6 +299,14 @@ class BookingAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(ordering="slot__starts_at")
+    def session(self, booking):
+        return booking.slot.starts_at
+
+    @admin.display(ordering="slot__educator__username")
+    def educator(self, booking):
+        return booking.slot.educator
 
     @admin.display(ordering="slot__course__title")
     def course(self, booking):
