@@ -1,3 +1,17 @@
-"""API URL patterns; the API issue fills these in."""
+"""API URLs: the generated NinjaAPI, then a JSON 404 for any other /api/ or /session/ path."""
 
-urlpatterns: list = []
+from django.urls import path, re_path
+
+from .auth_api import router as auth_router
+from .availability_api import router as availability_router
+from .core import api, api_fallback
+from .session_api import router as session_router
+
+api.add_router("", auth_router)
+api.add_router("", session_router)
+api.add_router("", availability_router)
+
+urlpatterns = [
+    path("", api.urls),
+    re_path(r"^(?:api|session)/", api_fallback),
+]

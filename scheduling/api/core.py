@@ -1,0 +1,250 @@
+"""The API object, its envelope, its errors and its authentication.
+
+Every response of both API surfaces is an envelope
+`{"success": bool, "message": str, "data"|"errors": ...}`; this module is the one place
+where exceptions (domain refusals, validation, auth, throttling) become such envelopes.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security.apikey import APIKeyCookie
+from ninja.utils import check_csrf
+
+from scheduling.errors import BookingError
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 50
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+
+UNAUTHORIZED = "Unauthorized"
+CSRF_FAILED = "CSRF check failed: send the csrftoken cookie's value in the X-CSRFToken header."
+INVALID_INPUT = "Invalid input."
+NOT_FOUND = "Not found."
+METHOD_NOT_ALLOWED = "Method not allowed."
+THROTTLED = "Too many requests; try again later."
+SERVER_ERROR = "Something went wrong on our side."
+
+STATUS_MESSAGES = {
+    400: INVALID_INPUT,
+    401: UNAUTHORIZED,
+    403: "Forbidden.",
+    404: NOT_FOUND,
+    405: METHOD_NOT_ALLOWED,
+    409: "Conflict.",
+    429: THROTTLED,
+    500: SERVER_ERROR,
+}
+
+
+class ApiError(Exception):
+    """A refusal decided in the API layer itself (role, unknown id, bad query)."""
+
+    def __init__(self, status: int, message: str, errors: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.status, self.message, self.errors = status, message, errors
+
+
+def envelope(message: str, data: Any = None, *, meta: dict | None = None) -> dict:
+    body: dict[str, Any] = {"success": True, "message": message, "data": data}
+    if meta is not None:
+        body["meta"] = meta
+    return body
+
+
+def error_response(status: int, message: str, errors: dict | None = None) -> JsonResponse:
+    body: dict[str, Any] = {"success": False, "message": message}
+    if errors:
+        body["errors"] = errors
+    return JsonResponse(body, status=status)
+
+
+def paginate(request: HttpRequest, items, serialize) -> tuple[list, dict]:
+    """One page of `items` (50 a page) and its meta; `?page=` past the end is empty."""
+    raw = request.GET.get("page", "1")
+    try:
+        page = int(raw)
+    except ValueError:
+        page = 0
+    if page < 1:
+        raise ApiError(400, INVALID_INPUT, {"page": ["Page must be a whole number from 1."]})
+    total = items.count()
+    start = (page - 1) * PAGE_SIZE
+    rows = list(items[start : start + PAGE_SIZE]) if start < total else []
+    meta = {"page": page, "pages": max(1, math.ceil(total / PAGE_SIZE)), "total": total}
+    return [serialize(row) for row in rows], meta
+
+
+def utc_iso(value: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a Z, as the Availability API writes times."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def utc_plain(value: datetime | None) -> str | None:
+    """ "YYYY-MM-DD HH:MM:SS" in UTC, as the Session API's clients expect."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def parse_datetime(value: Any, field: str) -> datetime:
+    """ISO 8601 with an offset or Z, or "YYYY-MM-DD HH:MM:SS"; a naive value is UTC."""
+    if not isinstance(value, str) or not value.strip():
+        raise ApiError(400, INVALID_INPUT, {field: ["Enter a date and time (ISO 8601)."]})
+    text = value.strip()
+    if text.endswith(("z", "Z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise ApiError(400, INVALID_INPUT, {field: ["Enter a date and time (ISO 8601)."]}) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def require_role(request: HttpRequest, role: str) -> None:
+    if request.user.role != role:
+        from scheduling import errors
+
+        message = errors.NOT_A_STUDENT if role == "student" else errors.NOT_AN_EDUCATOR
+        raise ApiError(403, message)
+
+
+def require_csrf(request: HttpRequest) -> None:
+    """Django's CSRF rules for unsafe methods (the test client may opt out, as usual)."""
+    if request.method not in SAFE_METHODS and check_csrf(request) is not None:
+        raise ApiError(403, CSRF_FAILED)
+
+
+class SessionAuth(APIKeyCookie):
+    """Django's session cookie; an anonymous caller is a 401 before any CSRF question."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def __init__(self) -> None:
+        super().__init__(csrf=False)
+
+    def __call__(self, request: HttpRequest):
+        if not request.user.is_authenticated:
+            return None
+        require_csrf(request)
+        return request.user
+
+    def authenticate(self, request: HttpRequest, key: str | None):  # pragma: no cover
+        return request.user if request.user.is_authenticated else None
+
+
+session_auth = SessionAuth()
+
+api = NinjaAPI(
+    title="Mentoring API",
+    version="1.0",
+    description=(
+        "Both API contracts of Mentoring: the Session API (mentor sessions with a quota) and "
+        "the Availability / Session-request API. Authentication is Django's session cookie: "
+        "GET /api/auth/csrf, then POST /api/auth/login with the X-CSRFToken header."
+    ),
+    urls_namespace="api",
+    openapi_url="/api/openapi.json",
+    docs_url="/api/docs",
+)
+
+
+def _field_errors(details: Iterable[dict]) -> dict[str, list[str]]:
+    """Ninja's error locations (["body", "payload", "quota"]) keyed by the client's name."""
+    result: dict[str, list[str]] = {}
+    for detail in details:
+        loc = [str(part) for part in detail.get("loc", ())]
+        names = [p for p in loc if p not in {"body", "query", "path", "payload", "filters"}]
+        key = names[0] if names else "body"
+        message = detail.get("msg", "Invalid value.")
+        if detail.get("type") == "missing":
+            message = "This field is required."
+        result.setdefault(key, []).append(message)
+    return result
+
+
+@api.exception_handler(ApiError)
+def _api_error(request, exc: ApiError):
+    return error_response(exc.status, exc.message, exc.errors)
+
+
+@api.exception_handler(BookingError)
+def _booking_error(request, exc: BookingError):
+    from scheduling.api.fields import client_field
+
+    errors = None
+    if exc.http_status == 400 and exc.field:
+        errors = {client_field(request, exc.field): [exc.message]}
+    return error_response(exc.http_status, exc.message, errors)
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request, exc: NinjaValidationError):
+    return error_response(400, INVALID_INPUT, _field_errors(exc.errors))
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return error_response(401, UNAUTHORIZED)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    message = exc.message if exc.status_code == 400 else STATUS_MESSAGES.get(exc.status_code)
+    return error_response(exc.status_code, message or str(exc))
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return error_response(404, NOT_FOUND)
+
+
+@api.exception_handler(Exception)
+def _server_error(request, exc):
+    logger.exception("API error on %s %s", request.method, request.path)
+    return error_response(500, SERVER_ERROR)
+
+
+def api_fallback(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    """Unknown paths under /api/ and /session/: a JSON 404, never an HTML page."""
+    return error_response(404, NOT_FOUND)
+
+
+class ApiEnvelopeMiddleware:
+    """Whatever answers an API path (Django's 404/405/500, a CSRF refusal) answers JSON."""
+
+    PREFIXES = ("/api/", "/session/")
+    PASS_THROUGH = ("/api/docs",)
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        path = request.path
+        if not path.startswith(self.PREFIXES) or path.startswith(self.PASS_THROUGH):
+            return response
+        if response.get("Content-Type", "").startswith("application/json"):
+            return response
+        if response.status_code < 400:
+            return response
+        status = response.status_code
+        wrapped = error_response(status, STATUS_MESSAGES.get(status, "Error."))
+        if status == 405 and response.has_header("Allow"):
+            wrapped["Allow"] = response["Allow"]
+        return wrapped

@@ -1,0 +1,206 @@
+"""Request and response shapes; the OpenAPI document is generated from these."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from ninja import Field, Schema
+from pydantic import StrictBool, StrictInt, StrictStr, create_model
+
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+WhenText = Annotated[
+    StrictStr,
+    Field(
+        description="ISO 8601 with an offset or Z (a naive value is UTC), "
+        "or 'YYYY-MM-DD HH:MM:SS' in UTC",
+        examples=["2030-01-15T10:00:00Z"],
+    ),
+]
+Status = Literal["pending", "approved", "rejected", "completed", "cancelled"]
+
+
+class ErrorOut(Schema):
+    success: bool = False
+    message: str
+    errors: dict[str, list[str]] | None = None
+
+
+class Meta(Schema):
+    page: int
+    pages: int
+    total: int
+
+
+# ---------------------------------------------------------------- auth
+
+
+class LoginIn(Schema):
+    username: StrictStr | None = None
+    email: StrictStr | None = None
+    password: StrictStr
+
+
+class UserOut(Schema):
+    id: int
+    username: str
+    name: str
+    email: str
+    role: str
+    field: str
+    timezone: str
+
+
+class CsrfOut(Schema):
+    csrfToken: str
+
+
+# ---------------------------------------------------------------- Session API
+
+
+class SessionIn(Schema):
+    scheduledAt: WhenText
+    quota: StrictInt = 1
+    duration: StrictInt | None = Field(None, description="minutes, default 60")
+
+
+class SessionUpdateIn(Schema):
+    scheduledAt: WhenText | None = None
+    quota: StrictInt | None = None
+    duration: StrictInt | None = None
+
+
+class SessionOut(Schema):
+    id: int
+    mentor_id: int
+    scheduledAt: str = Field(examples=["2030-01-15 10:00:00"])
+    quota: int
+    remaining: int
+    duration: int
+
+
+class BookSessionIn(Schema):
+    session_id: Id
+
+
+class SessionBookingOut(Schema):
+    id: int
+    status: Status
+    scheduledAt: str
+    mentor_name: str
+    student_name: str
+    field: str
+    bookedAt: str
+
+
+# ---------------------------------------------------------------- Availability API
+
+
+class SlotIn(Schema):
+    courseId: Id | None = None
+    startTime: WhenText
+    endTime: WhenText | None = None
+    capacity: StrictInt = 1
+    requiresApproval: StrictBool = True
+    meetingLink: StrictStr | None = None
+    note: StrictStr | None = None
+
+
+class SlotUpdateIn(Schema):
+    courseId: Id | None = None
+    startTime: WhenText | None = None
+    endTime: WhenText | None = None
+    capacity: StrictInt | None = None
+    requiresApproval: StrictBool | None = None
+    meetingLink: StrictStr | None = None
+    note: StrictStr | None = None
+
+
+class SlotOut(Schema):
+    id: int
+    educatorId: int
+    educatorName: str
+    courseId: int | None
+    courseTitle: str | None
+    startTime: str
+    endTime: str
+    capacity: int
+    seatsTaken: int
+    seatsLeft: int
+    requiresApproval: bool
+    meetingLink: str | None
+    note: str
+    withdrawn: bool
+
+
+class RequestIn(Schema):
+    slotId: Id
+    message: StrictStr | None = None
+
+
+class ApproveIn(Schema):
+    meetingLink: StrictStr | None = None
+
+
+class RejectIn(Schema):
+    reason: StrictStr | None = None
+
+
+class CancelIn(Schema):
+    reason: StrictStr | None = None
+
+
+class RequestOut(Schema):
+    id: int
+    slotId: int
+    studentId: int
+    studentName: str
+    educatorId: int
+    educatorName: str
+    courseId: int | None
+    courseTitle: str | None
+    startTime: str
+    endTime: str
+    message: str
+    status: Status
+    meetingLink: str | None
+    rejectionReason: str | None
+    createdAt: str
+    updatedAt: str
+
+
+class CourseOut(Schema):
+    id: int
+    title: str
+    field: str
+    educatorId: int
+    educatorName: str
+    enrolled: bool
+
+
+class Empty(Schema):
+    pass
+
+
+def envelope_of(name: str, data: Any, *, paginated: bool = False) -> type[Schema]:
+    """`{"success", "message", "data"}` (+ `"meta"` for lists) around `data`."""
+    fields: dict[str, Any] = {"success": (bool, True), "message": (str, ...), "data": (data, ...)}
+    if paginated:
+        fields["data"] = (list[data], ...)
+        fields["meta"] = (Meta, ...)
+    return create_model(name, __base__=Schema, **fields)
+
+
+UserEnvelope = envelope_of("UserEnvelope", UserOut)
+CsrfEnvelope = envelope_of("CsrfEnvelope", CsrfOut)
+EmptyEnvelope = envelope_of("EmptyEnvelope", Empty)
+SessionEnvelope = envelope_of("SessionEnvelope", SessionOut)
+SessionListEnvelope = envelope_of("SessionListEnvelope", SessionOut, paginated=True)
+SessionBookingEnvelope = envelope_of("SessionBookingEnvelope", SessionBookingOut)
+SlotEnvelope = envelope_of("SlotEnvelope", SlotOut)
+SlotListEnvelope = envelope_of("SlotListEnvelope", SlotOut, paginated=True)
+RequestEnvelope = envelope_of("RequestEnvelope", RequestOut)
+RequestListEnvelope = envelope_of("RequestListEnvelope", RequestOut, paginated=True)
+CourseListEnvelope = envelope_of("CourseListEnvelope", CourseOut, paginated=True)
+EnrollmentEnvelope = envelope_of("EnrollmentEnvelope", CourseOut)
+
+ERRORS = {frozenset({400, 401, 403, 404, 405, 409, 429}): ErrorOut}
