@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -126,7 +127,13 @@ def require_role(request: HttpRequest, role: str) -> None:
 
 def require_csrf(request: HttpRequest) -> None:
     """Django's CSRF rules for unsafe methods (the test client may opt out, as usual)."""
-    if request.method not in SAFE_METHODS and check_csrf(request) is not None:
+    if request.method in SAFE_METHODS:
+        return
+    try:
+        refused = check_csrf(request) is not None
+    except MultiPartParserError:  # Django reads form data first; a broken form is bad input
+        raise ApiError(400, "Cannot parse request body") from None
+    if refused:
         raise ApiError(403, CSRF_FAILED)
 
 

@@ -163,3 +163,10 @@ def test_docs_page_uses_only_local_assets(client):
     html = response.content.decode()
     assert "swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower() and "https://" not in html.split("<body")[0]
+
+
+def test_a_form_body_without_boundary_is_400_not_500(client):
+    """Found by schemathesis: Django reads form data for the CSRF check before JSON."""
+    response = client.post("/api/auth/login", b"x", content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert response.json()["success"] is False
