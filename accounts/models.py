@@ -35,6 +35,8 @@ class User(AbstractUser):
     timezone = models.CharField(
         max_length=64, default=default_timezone, validators=[validate_timezone]
     )
+    # When a student last opened My Requests: changes after it make the navigation badge.
+    requests_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["username"]

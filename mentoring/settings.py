@@ -108,7 +108,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "scheduling:home"
+LOGIN_REDIRECT_URL = "scheduling:home"  # which sends each role to its own home
 LOGOUT_REDIRECT_URL = "scheduling:home"
 
 LANGUAGE_CODE = "en-us"

@@ -11,8 +11,9 @@ admin.site.site_title = "Mentoring admin"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
-    path("", include(api_urls)),
+    # Pages first: the API's own root view ("") must not shadow the home page.
     path("", include("scheduling.urls")),
+    path("", include(api_urls)),
 ]
 
 handler400 = "scheduling.views.public.bad_request"

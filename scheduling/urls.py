@@ -2,19 +2,61 @@
 
 from django.urls import path
 
-from .views import educator, public, student  # noqa: F401 - each section uses its module
+from .views import educator, public, student
 
 app_name = "scheduling"
 
 # --- public pages
 public_urls = [
     path("", public.home, name="home"),
+    path("courses/", public.catalog, name="catalog"),
+    path("course/<int:course_id>/", public.course_detail, name="course-detail"),
+    path("mentors/<int:mentor_id>/", public.mentor_detail, name="mentor-detail"),
+    path("nav/badge", public.nav_badge, name="nav-badge"),
 ]
 
 # --- student pages
-student_urls = []
+student_urls = [
+    path("course/<int:course_id>/enroll", student.enroll, name="enroll"),
+    path("course/<int:course_id>/book-session", student.book_session, name="book-session"),
+    path("session-requests", student.my_requests, name="my-requests"),
+    path(
+        "session-requests/<int:booking_id>/cancel",
+        student.cancel_request,
+        name="cancel-request",
+    ),
+]
 
 # --- educator pages
-educator_urls = []
+educator_urls = [
+    path("educator/", educator.dashboard, name="educator-dashboard"),
+    path("educator/availability", educator.availability, name="availability"),
+    path("educator/availability/new", educator.slot_new, name="slot-new"),
+    path("educator/availability/<int:slot_id>/edit", educator.slot_edit, name="slot-edit"),
+    path(
+        "educator/availability/<int:slot_id>/withdraw",
+        educator.slot_withdraw,
+        name="slot-withdraw",
+    ),
+    path("educator/session-requests", educator.session_requests, name="educator-requests"),
+    path(
+        "educator/session-requests/<int:booking_id>/approve",
+        educator.approve,
+        name="booking-approve",
+    ),
+    path(
+        "educator/session-requests/<int:booking_id>/reject",
+        educator.reject,
+        name="booking-reject",
+    ),
+    path(
+        "educator/session-requests/<int:booking_id>/complete",
+        educator.complete,
+        name="booking-complete",
+    ),
+    path("educator/courses", educator.courses, name="educator-courses"),
+    path("educator/courses/new", educator.course_new, name="course-new"),
+    path("educator/courses/<int:course_id>/edit", educator.course_edit, name="course-edit"),
+]
 
 urlpatterns = public_urls + student_urls + educator_urls

@@ -42,3 +42,13 @@ STATUS_BADGES = {
 def status_badge(status: str) -> str:
     """The Bootstrap badge class for a booking status."""
     return STATUS_BADGES.get(status, "text-bg-light")
+
+
+@register.filter
+def local_day(value: datetime | None) -> str:
+    """The date of a datetime in the viewer's timezone, e.g. "Monday 23 November"."""
+    if value is None:
+        return ""
+    from django.utils.dateformat import format as date_format
+
+    return date_format(timezone.localtime(value), "l j F")

@@ -1,1 +1,276 @@
 """Educator pages: dashboard, Manage Availability, Session Requests, courses."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import educator_required
+
+from .. import selectors, services
+from ..errors import BookingError
+from ..forms import ApproveForm, CourseForm, ReasonForm, RejectForm, SlotForm
+from ..models import ACTIVE_STATUSES, Booking, BookingStatus, Course, Slot
+from .utils import paginate
+
+
+@educator_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Today's and upcoming confirmed sessions, what waits for an answer, shortcuts."""
+    now = timezone.now()
+    midnight = timezone.make_aware(
+        datetime.combine(timezone.localdate(), time.min), timezone.get_current_timezone()
+    )
+    confirmed = selectors.educator_bookings(educator=request.user, status="approved").filter(
+        slot__ends_at__gt=now
+    )
+    today = list(confirmed.filter(slot__starts_at__lt=midnight + timedelta(days=1)))
+    upcoming = list(confirmed.filter(slot__starts_at__gte=midnight + timedelta(days=1))[:10])
+    mine = Booking.objects.for_educator(request.user)
+    return render(
+        request,
+        "scheduling/educator/dashboard.html",
+        {
+            "today": today,
+            "upcoming": upcoming,
+            "pending_count": mine.filter(status="pending").count(),
+            "open_slots": Slot.objects.for_educator(request.user).open().count(),
+        },
+    )
+
+
+# ---------------------------------------------------------------- availability
+
+
+@educator_required
+def availability(request: HttpRequest) -> HttpResponse:
+    past = request.GET.get("show") == "past"
+    slots = selectors.educator_slots(educator=request.user, upcoming=not past)
+    page, query_string = paginate(request, slots)
+    return render(
+        request,
+        "scheduling/educator/availability.html",
+        {"page_obj": page, "query_string": query_string, "past": past, "now": timezone.now()},
+    )
+
+
+@educator_required
+def slot_new(request: HttpRequest) -> HttpResponse:
+    form = SlotForm(request.POST or None, educator=request.user)
+    if form.is_valid():
+        try:
+            slot = services.slot_create(educator=request.user, **form.service_kwargs())
+        except BookingError as error:
+            form.add_service_error(error)
+        else:
+            local = timezone.localtime(slot.starts_at)
+            messages.success(request, f"Slot created for {local:%a %d %b, %H:%M}.")
+            return redirect("scheduling:availability")
+    return render(request, "scheduling/educator/slot_form.html", {"form": form, "slot": None})
+
+
+def _own_slot(request: HttpRequest, slot_id: int) -> Slot:
+    return get_object_or_404(
+        Slot.objects.select_related("course"), pk=slot_id, educator=request.user
+    )
+
+
+@educator_required
+def slot_edit(request: HttpRequest, slot_id: int) -> HttpResponse:
+    slot = _own_slot(request, slot_id)
+    form = SlotForm(request.POST or None, educator=request.user, slot=slot)
+    if form.is_valid():
+        try:
+            services.slot_update(slot=slot, by=request.user, **form.service_kwargs())
+        except BookingError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, "Slot saved.")
+            return redirect("scheduling:availability")
+    return render(request, "scheduling/educator/slot_form.html", {"form": form, "slot": slot})
+
+
+@educator_required
+def slot_withdraw(request: HttpRequest, slot_id: int) -> HttpResponse:
+    """Confirm first, saying whose requests it cancels; then withdraw."""
+    slot = _own_slot(request, slot_id)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.slot_withdraw(slot=slot, by=request.user, reason=form.cleaned_data["reason"])
+        except BookingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Slot withdrawn; its students have been told.")
+        return redirect("scheduling:availability")
+    affected = list(slot.bookings.filter(status__in=ACTIVE_STATUSES).select_related("student"))
+    return render(
+        request,
+        "scheduling/educator/withdraw_confirm.html",
+        {"slot": slot, "affected": affected, "form": form},
+    )
+
+
+# ---------------------------------------------------------------- session requests
+
+REQUEST_TABS = ["pending", "approved", "completed", "rejected", "cancelled"]
+
+
+def _request_list_context(request: HttpRequest, status: str) -> dict:
+    mine = Booking.objects.for_educator(request.user)
+    counts = mine.aggregate(**{s: Count("pk", filter=Q(status=s)) for s in REQUEST_TABS})
+    bookings = selectors.educator_bookings(educator=request.user, status=status)
+    if status in ("completed", "rejected", "cancelled"):
+        bookings = bookings.order_by("-slot__starts_at", "-id")
+    page, query_string = paginate(request, bookings)
+    labels = dict(BookingStatus.choices)
+    return {
+        "page_obj": page,
+        "query_string": query_string,
+        "status": status,
+        "tabs": [(s, labels[s], counts[s]) for s in REQUEST_TABS],
+        "now": timezone.now(),
+    }
+
+
+@educator_required
+def session_requests(request: HttpRequest) -> HttpResponse:
+    """Tabs per status, pending first. htmx polls the list part every 30 seconds."""
+    status = request.GET.get("status", "pending")
+    if status not in REQUEST_TABS:
+        status = "pending"
+    template = "scheduling/educator/requests.html"
+    if request.htmx:
+        template += "#request-list"
+    return render(request, template, _request_list_context(request, status))
+
+
+def _own_booking(request: HttpRequest, booking_id: int) -> Booking:
+    return get_object_or_404(
+        Booking.objects.with_related(), pk=booking_id, slot__educator=request.user
+    )
+
+
+def _decide(request: HttpRequest, booking: Booking, form, action) -> HttpResponse:
+    """Run an approve/reject/complete; htmx gets the card back, others a redirect."""
+    problem = ""
+    if form is not None and not form.is_valid():
+        problem = " ".join(message for errors in form.errors.values() for message in errors)
+    else:
+        try:
+            booking = action(form.cleaned_data if form is not None else {})
+        except BookingError as refusal:
+            problem = refusal.message
+    if request.htmx:
+        booking = Booking.objects.with_related().get(pk=booking.pk)
+        context = {"booking": booking, "now": timezone.now(), "problem": problem}
+        return render(request, "scheduling/educator/requests.html#request-card", context)
+    if problem:
+        messages.error(request, problem)
+    else:
+        messages.success(request, f"Request {booking.get_status_display().lower()}.")
+    back = request.POST.get("next", "")
+    if not back.startswith("/") or back.startswith("//"):
+        back = reverse("scheduling:educator-requests")
+    return redirect(back)
+
+
+@educator_required
+@require_POST
+def approve(request: HttpRequest, booking_id: int) -> HttpResponse:
+    booking = _own_booking(request, booking_id)
+    return _decide(
+        request,
+        booking,
+        ApproveForm(request.POST),
+        lambda data: services.booking_approve(
+            booking=booking, by=request.user, meeting_link=data["meeting_link"]
+        ),
+    )
+
+
+@educator_required
+@require_POST
+def reject(request: HttpRequest, booking_id: int) -> HttpResponse:
+    booking = _own_booking(request, booking_id)
+    return _decide(
+        request,
+        booking,
+        RejectForm(request.POST),
+        lambda data: services.booking_reject(
+            booking=booking, by=request.user, reason=data["reason"]
+        ),
+    )
+
+
+@educator_required
+@require_POST
+def complete(request: HttpRequest, booking_id: int) -> HttpResponse:
+    booking = _own_booking(request, booking_id)
+    return _decide(
+        request,
+        booking,
+        None,
+        lambda data: services.booking_complete(booking=booking, by=request.user),
+    )
+
+
+# ---------------------------------------------------------------- courses
+
+
+@educator_required
+def courses(request: HttpRequest) -> HttpResponse:
+    mine = (
+        Course.objects.filter(educator=request.user)
+        .annotate(
+            enrolled_count=Count("enrollments", distinct=True),
+            open_slots=Count(
+                "slots",
+                filter=Q(slots__withdrawn_at__isnull=True, slots__starts_at__gt=timezone.now()),
+                distinct=True,
+            ),
+        )
+        .order_by("title", "id")
+    )
+    page, query_string = paginate(request, mine)
+    return render(
+        request,
+        "scheduling/educator/courses.html",
+        {"page_obj": page, "query_string": query_string},
+    )
+
+
+@educator_required
+def course_new(request: HttpRequest) -> HttpResponse:
+    form = CourseForm(request.POST or None, initial={"field": request.user.field})
+    if form.is_valid():
+        try:
+            course = services.course_create(educator=request.user, **form.cleaned_data)
+        except BookingError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, f"Course “{course.title}” created.")
+            return redirect("scheduling:educator-courses")
+    return render(request, "scheduling/educator/course_form.html", {"form": form, "course": None})
+
+
+@educator_required
+def course_edit(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = get_object_or_404(Course, pk=course_id, educator=request.user)
+    form = CourseForm(request.POST or None, instance=course)
+    if form.is_valid():
+        try:
+            services.course_update(course=course, by=request.user, **form.cleaned_data)
+        except BookingError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, "Course saved.")
+            return redirect("scheduling:educator-courses")
+    return render(request, "scheduling/educator/course_form.html", {"form": form, "course": course})

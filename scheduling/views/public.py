@@ -1,11 +1,134 @@
-"""Pages anyone may see, and the error pages."""
+"""Pages anyone may see, the navigation badge, and the error pages."""
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from __future__ import annotations
+
+from django.db.models import Count, Exists, OuterRef, Q, Value
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from accounts.models import User
+
+from .. import selectors
+from ..forms import BookingRequestForm
+from ..models import Booking, BookingEvent, Course, Enrollment, Slot
+from .student import handle_booking_form
+from .utils import group_by_day, paginate
+
+
+def _courses_for(request: HttpRequest):
+    """Published courses with their open-slot count and the viewer's enrolment."""
+    now = timezone.now()
+    courses = selectors.published_courses().annotate(
+        open_slots=Count(
+            "slots",
+            filter=Q(slots__withdrawn_at__isnull=True, slots__starts_at__gt=now),
+        )
+    )
+    if request.user.is_authenticated:
+        mine = Enrollment.objects.filter(course=OuterRef("pk"), student=request.user)
+        return courses.annotate(enrolled=Exists(mine))
+    return courses.annotate(enrolled=Value(False))
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    """Logged-in users go to their own home; visitors see what Mentoring is."""
+    user = request.user
+    if user.is_authenticated:
+        if user.is_educator:
+            return redirect("scheduling:educator-dashboard")
+        if Booking.objects.for_student(user).exists():
+            return redirect("scheduling:my-requests")
+        return redirect("scheduling:catalog")
+    featured = _courses_for(request).order_by("-open_slots", "title")[:6]
+    return render(request, "home.html", {"featured": featured})
+
+
+def catalog(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    courses = _courses_for(request).order_by("title", "id")
+    if query:
+        courses = courses.filter(Q(title__icontains=query) | Q(field__icontains=query))
+    page, query_string = paginate(request, courses, per_page=12)
+    return render(
+        request,
+        "scheduling/public/catalog.html",
+        {"page_obj": page, "query": query, "query_string": query_string},
+    )
+
+
+def visible_course(request: HttpRequest, course_id: int) -> Course:
+    """Published courses for everyone; an unpublished one only for its educator."""
+    course = get_object_or_404(Course.objects.select_related("educator"), pk=course_id)
+    if not course.is_published and course.educator_id != request.user.pk:
+        raise Http404("No such course.")
+    return course
+
+
+def is_enrolled(user, course: Course) -> bool:
+    return bool(
+        user.is_authenticated and Enrollment.objects.filter(student=user, course=course).exists()
+    )
+
+
+def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = visible_course(request, course_id)
+    slots = selectors.open_slots(course=course)[:10]
+    return render(
+        request,
+        "scheduling/public/course_detail.html",
+        {
+            "course": course,
+            "enrolled": is_enrolled(request.user, course),
+            "days": group_by_day(slots),
+        },
+    )
+
+
+def mentor_detail(request: HttpRequest, mentor_id: int) -> HttpResponse:
+    """An educator's profile and open slots; students book course-less slots right here."""
+    mentor = get_object_or_404(User, pk=mentor_id, role=User.Role.EDUCATOR)
+    courses = _courses_for(request).filter(educator=mentor).order_by("title")
+    open_slots = selectors.open_slots(educator=mentor)
+    page, query_string = paginate(request, open_slots, per_page=20)
+    bookable = Slot.objects.filter(educator=mentor)  # the service checks enrolment
+    form = None
+    if request.user.is_authenticated and request.user.is_student:
+        form = BookingRequestForm(request.POST or None, slots=bookable)
+        if request.method == "POST":
+            response = handle_booking_form(request, form)
+            if response is not None:
+                return response
+    elif request.method == "POST":
+        return redirect("login")
+    return render(
+        request,
+        "scheduling/public/mentor_detail.html",
+        {
+            "mentor": mentor,
+            "courses": courses,
+            "page_obj": page,
+            "days": group_by_day(page.object_list),
+            "query_string": query_string,
+            "form": form,
+        },
+    )
+
+
+def nav_badge(request: HttpRequest) -> HttpResponse:
+    """The number shown beside Session Requests (educators: pending) or My Requests
+    (students: requests someone else changed since they last looked)."""
+    user = request.user
+    count = 0
+    if user.is_authenticated and user.is_educator:
+        count = Booking.objects.for_educator(user).filter(status="pending").count()
+    elif user.is_authenticated:
+        changes = BookingEvent.objects.filter(booking__student=user).exclude(actor=user)
+        if user.requests_seen_at:
+            changes = changes.filter(created_at__gt=user.requests_seen_at)
+        count = changes.values("booking").distinct().count()
+    label = str(count) if count else ""
+    return HttpResponse(label)
 
 
 def bad_request(request, exception=None):

@@ -1,1 +1,135 @@
-"""Student pages: booking, My Requests."""
+"""Student pages: enrol, book a session, My Requests, cancel."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import student_required
+from accounts.models import User
+
+from .. import selectors, services
+from ..errors import BookingError
+from ..forms import BookingRequestForm, ReasonForm
+from ..models import Booking, BookingStatus, Slot
+from .utils import group_by_day, paginate
+
+
+def handle_booking_form(request: HttpRequest, form: BookingRequestForm) -> HttpResponse | None:
+    """Send the request if the form and the rules allow; else None (form has the errors)."""
+    if not form.is_valid():
+        return None
+    try:
+        booking = services.booking_request(
+            student=request.user,
+            slot=form.cleaned_data["slot"],
+            message=form.cleaned_data["message"],
+        )
+    except BookingError as error:
+        form.add_service_error(error)
+        return None
+    if booking.status == BookingStatus.APPROVED:
+        messages.success(request, "You're booked: the session is confirmed.")
+    else:
+        messages.success(request, "Request sent. You'll see the educator's answer here.")
+    return redirect("scheduling:my-requests")
+
+
+@student_required
+@require_POST
+def enroll(request: HttpRequest, course_id: int) -> HttpResponse:
+    from .public import visible_course
+
+    course = visible_course(request, course_id)
+    try:
+        _, created = services.enroll(student=request.user, course=course)
+    except BookingError as error:
+        messages.error(request, error.message)
+    else:
+        if created:
+            messages.success(request, f"You're enrolled in {course.title}.")
+        else:
+            messages.info(request, f"You're already enrolled in {course.title}.")
+    return redirect("scheduling:course-detail", course_id=course.pk)
+
+
+@student_required
+def book_session(request: HttpRequest, course_id: int) -> HttpResponse:
+    """Open slots grouped by day; pick one, add a message, send."""
+    from .public import is_enrolled, visible_course
+
+    course = visible_course(request, course_id)
+    enrolled = is_enrolled(request.user, course)
+    form = BookingRequestForm(request.POST or None, slots=Slot.objects.filter(course=course))
+    if request.method == "POST":
+        response = handle_booking_form(request, form)
+        if response is not None:
+            return response
+    # Re-read availability after a refusal: the page shows what is bookable now.
+    page, query_string = paginate(request, selectors.open_slots(course=course), per_page=20)
+    return render(
+        request,
+        "scheduling/student/book_session.html",
+        {
+            "course": course,
+            "enrolled": enrolled,
+            "form": form,
+            "page_obj": page,
+            "days": group_by_day(page.object_list),
+            "query_string": query_string,
+        },
+    )
+
+
+@student_required
+def my_requests(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    if status not in BookingStatus.values:
+        status = ""
+    mine = Booking.objects.for_student(request.user)
+    counts = mine.aggregate(
+        all=Count("pk"), **{s: Count("pk", filter=Q(status=s)) for s in BookingStatus.values}
+    )
+    page, query_string = paginate(
+        request, selectors.student_bookings(student=request.user, status=status or None)
+    )
+    # Opening this page is "seeing" every change: the navigation badge starts again from now.
+    User.objects.filter(pk=request.user.pk).update(requests_seen_at=timezone.now())
+    tabs = [("", "All", counts["all"])] + [
+        (value, label, counts[value]) for value, label in BookingStatus.choices
+    ]
+    return render(
+        request,
+        "scheduling/student/my_requests.html",
+        {
+            "page_obj": page,
+            "query_string": query_string,
+            "status": status,
+            "tabs": tabs,
+            "now": timezone.now(),
+        },
+    )
+
+
+@student_required
+def cancel_request(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """GET asks for confirmation; POST cancels through the service."""
+    booking = get_object_or_404(Booking.objects.with_related(), pk=booking_id, student=request.user)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.booking_cancel(
+                booking=booking, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except BookingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Your request is cancelled.")
+        return redirect("scheduling:my-requests")
+    return render(
+        request, "scheduling/student/cancel_confirm.html", {"booking": booking, "form": form}
+    )

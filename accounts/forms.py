@@ -1,0 +1,44 @@
+"""Sign-up and profile forms."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import UserCreationForm
+
+from .models import User, timezone_choices
+
+
+class SignupForm(UserCreationForm):
+    role = forms.ChoiceField(
+        label="I am a", choices=User.Role.choices, widget=forms.RadioSelect, initial="student"
+    )
+    timezone = forms.ChoiceField(label="Timezone", choices=timezone_choices)
+
+    class Meta:
+        model = User
+        fields = ["username", "first_name", "last_name", "email", "role", "field", "timezone"]
+        labels = {"field": "Field"}
+        help_texts = {"field": "Educators: the subject you teach, e.g. “Web Development”."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+        self.fields["first_name"].required = True
+        self.fields["timezone"].initial = settings.TIME_ZONE
+
+    def clean(self):
+        data = super().clean()
+        if data.get("role") == User.Role.EDUCATOR and not (data.get("field") or "").strip():
+            self.add_error("field", "Educators tell students which field they teach.")
+        return data
+
+
+class ProfileForm(forms.ModelForm):
+    timezone = forms.ChoiceField(label="Timezone", choices=timezone_choices)
+
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "email", "field", "bio", "timezone"]
+        labels = {"field": "Field", "bio": "About you"}
+        widgets = {"bio": forms.Textarea(attrs={"rows": 4})}

@@ -1,0 +1,173 @@
+"""Input validation for the pages. Forms check shapes; the services decide the rules."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django import forms
+from django.utils import timezone
+
+from .errors import BookingError
+from .models import MAX_CAPACITY, MESSAGE_MAX_LENGTH, MIN_CAPACITY, Course, Slot
+
+
+class ServiceErrorMixin:
+    """Show a service's refusal next to the input it is about."""
+
+    error_fields: dict[str, str] = {}
+
+    def add_service_error(self, error: BookingError) -> None:
+        field = self.error_fields.get(error.field or "")
+        self.add_error(field if field in self.fields else None, error.message)
+
+
+# --- student forms
+
+
+class SlotChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, slot: Slot) -> str:
+        start = timezone.localtime(slot.starts_at)
+        seats = f"{slot.seats_left} seat{'s' if slot.seats_left != 1 else ''} left"
+        return f"{start:%a %d %b, %H:%M} {start.tzname()} ({slot.duration_minutes} min, {seats})"
+
+
+class BookingRequestForm(ServiceErrorMixin, forms.Form):
+    slot = SlotChoiceField(
+        queryset=Slot.objects.none(),
+        widget=forms.RadioSelect,
+        label="Choose a time",
+        empty_label=None,
+        error_messages={"invalid_choice": "That time is no longer available; pick another."},
+    )
+    message = forms.CharField(
+        label="Message",
+        required=False,
+        max_length=MESSAGE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "What would you like to work on?"}),
+        help_text="Optional, up to 1000 characters.",
+    )
+    error_fields = {"message": "message"}
+
+    def __init__(self, *args, slots, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slot"].queryset = slots
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason (optional)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+# --- educator forms
+
+
+class SlotForm(ServiceErrorMixin, forms.Form):
+    """Date and time are read in the educator's own timezone."""
+
+    course = forms.ModelChoiceField(
+        queryset=Course.objects.none(),
+        required=False,
+        label="Course",
+        empty_label="No course: any student may book",
+    )
+    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(
+        label="Start time", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    duration = forms.IntegerField(
+        label="Duration (minutes)", initial=60, min_value=5, max_value=24 * 60
+    )
+    capacity = forms.IntegerField(
+        label="Capacity",
+        initial=1,
+        min_value=MIN_CAPACITY,
+        max_value=MAX_CAPACITY,
+        help_text="How many students can join this session (1–50).",
+    )
+    requires_approval = forms.BooleanField(
+        label="Requires approval",
+        required=False,
+        initial=True,
+        help_text="Off: requests are approved at once with the meeting link below.",
+    )
+    meeting_link = forms.CharField(
+        label="Meeting link",
+        required=False,
+        max_length=500,
+        widget=forms.URLInput(attrs={"placeholder": "https://meet.example.com/your-room"}),
+        help_text="Default link for approved students; you can change it per request.",
+    )
+    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    error_fields = {
+        "starts_at": "start_time",
+        "ends_at": "duration",
+        "duration": "duration",
+        "capacity": "capacity",
+        "course": "course",
+        "meeting_link": "meeting_link",
+    }
+
+    def __init__(self, *args, educator, slot: Slot | None = None, **kwargs):
+        if slot is not None and "initial" not in kwargs:
+            start = timezone.localtime(slot.starts_at)
+            kwargs["initial"] = {
+                "course": slot.course_id,
+                "date": start.date(),
+                "start_time": start.time().replace(second=0, microsecond=0),
+                "duration": slot.duration_minutes,
+                "capacity": slot.capacity,
+                "requires_approval": slot.requires_approval,
+                "meeting_link": slot.meeting_link,
+                "note": slot.note,
+            }
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = Course.objects.filter(educator=educator).order_by("title")
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        naive = datetime.combine(data["date"], data["start_time"])
+        starts_at = timezone.make_aware(naive, timezone.get_current_timezone())
+        return {
+            "course": data["course"],
+            "starts_at": starts_at,
+            "ends_at": starts_at + timedelta(minutes=data["duration"]),
+            "capacity": data["capacity"],
+            "requires_approval": data["requires_approval"],
+            "meeting_link": data["meeting_link"],
+            "note": data["note"],
+        }
+
+
+class ApproveForm(ServiceErrorMixin, forms.Form):
+    meeting_link = forms.CharField(
+        label="Meeting link",
+        required=False,
+        max_length=500,
+        widget=forms.URLInput(attrs={"placeholder": "https://meet.example.com/room"}),
+    )
+    error_fields = {"meeting_link": "meeting_link"}
+
+
+class RejectForm(ServiceErrorMixin, forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Give a reason for rejecting the request."},
+    )
+    error_fields = {"reason": "reason"}
+
+
+class CourseForm(ServiceErrorMixin, forms.ModelForm):
+    class Meta:
+        model = Course
+        fields = ["title", "description", "field", "is_published"]
+        labels = {"is_published": "Published", "field": "Field"}
+        help_texts = {"is_published": "Students see published courses in the catalog."}
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    error_fields = {"title": "title"}
