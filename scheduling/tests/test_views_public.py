@@ -1,0 +1,231 @@
+"""Public pages, the navigation badge, accounts and the error pages."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from accounts.models import User
+from scheduling import services
+from scheduling.tests.factories import (
+    BookingFactory,
+    CourseFactory,
+    EducatorFactory,
+    SlotFactory,
+    StudentFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_shows_the_landing_page_to_visitors(client, course):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert course.title in response.content.decode()
+
+
+def test_home_sends_each_role_to_its_own_home(client, educator, student, slot):
+    client.force_login(educator)
+    assert client.get("/").url == "/educator/"
+    client.force_login(student)
+    assert client.get("/").url == "/courses/"
+    BookingFactory(slot=slot, student=student)
+    assert client.get("/").url == "/session-requests"
+
+
+def test_catalog_lists_published_courses_and_searches(client, educator):
+    CourseFactory(title="Django for Beginners", field="Web Development", educator=educator)
+    CourseFactory(title="Statistics", field="Data Science", educator=educator)
+    CourseFactory(title="Hidden draft", is_published=False, educator=educator)
+    page = client.get("/courses/").content.decode()
+    assert "Django for Beginners" in page and "Statistics" in page and "Hidden draft" not in page
+    found = client.get("/courses/", {"q": "data"}).content.decode()
+    assert "Statistics" in found and "Django for Beginners" not in found
+    assert "No course matches" in client.get("/courses/", {"q": "zzz"}).content.decode()
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_catalog_query_count_is_constant(client, student, rows, django_assert_num_queries):
+    educator = EducatorFactory()
+    for _ in range(rows):
+        CourseFactory(educator=educator)
+    client.force_login(student)
+    with django_assert_num_queries(4):  # session, user, count, page
+        response = client.get("/courses/")
+    assert response.status_code == 200
+
+
+def test_catalog_is_paginated(client):
+    educator = EducatorFactory()
+    for n in range(14):
+        CourseFactory(educator=educator, title=f"Course {n:02}")
+    first = client.get("/courses/").content.decode()
+    second = client.get("/courses/", {"page": 2}).content.decode()
+    assert "Course 00" in first and "Course 13" not in first
+    assert "Course 13" in second and "Page 2 of 2" in second
+
+
+def test_course_page_shows_open_slots_and_actions(client, student, course, educator):
+    SlotFactory(educator=educator, course=course, note="Bring your laptop")
+    page = client.get(f"/course/{course.pk}/").content.decode()
+    assert "Bring your laptop" in page and "Log in" in page
+    client.force_login(student)
+    page = client.get(f"/course/{course.pk}/").content.decode()
+    assert "Enrol" in page and "Book a Session" in page
+
+
+def test_unpublished_course_is_404_except_for_its_educator(client, educator, student):
+    draft = CourseFactory(educator=educator, is_published=False)
+    assert client.get(f"/course/{draft.pk}/").status_code == 404
+    client.force_login(student)
+    assert client.get(f"/course/{draft.pk}/").status_code == 404
+    client.force_login(educator)
+    assert client.get(f"/course/{draft.pk}/").status_code == 200
+    assert client.get("/course/999999/").status_code == 404
+
+
+def test_mentor_page(client, educator, student):
+    SlotFactory(educator=educator, note="Open office hour")
+    assert client.get(f"/mentors/{educator.pk}/").status_code == 200
+    assert "Open office hour" in client.get(f"/mentors/{educator.pk}/").content.decode()
+    assert client.get(f"/mentors/{student.pk}/").status_code == 404
+    assert client.get("/mentors/999999/").status_code == 404
+
+
+def test_student_books_from_the_mentor_page(client, educator, student):
+    slot = SlotFactory(educator=educator)
+    client.force_login(student)
+    response = client.post(f"/mentors/{educator.pk}/", {"slot": slot.pk, "message": "Hi"})
+    assert response.status_code == 302 and response.url == "/session-requests"
+    assert student.bookings.get().message == "Hi"
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_mentor_page_query_count_is_constant(client, rows, django_assert_num_queries):
+    educator = EducatorFactory()
+    for _ in range(rows):
+        SlotFactory(educator=educator)
+    with django_assert_num_queries(4):  # mentor, courses, count, page
+        assert client.get(f"/mentors/{educator.pk}/").status_code == 200
+
+
+def test_nav_badge_counts_pending_for_educators(client, educator, slot):
+    BookingFactory(slot=slot)
+    client.force_login(educator)
+    assert client.get("/nav/badge").content == b"1"
+
+
+def test_nav_badge_counts_changes_for_students_until_seen(client, educator, student):
+    slot = SlotFactory(educator=educator, meeting_link="https://m.example.com")
+    booking = BookingFactory(slot=slot, student=student)
+    client.force_login(student)
+    assert client.get("/nav/badge").content == b""  # their own request is no news
+    services.booking_approve(booking=booking, by=educator)
+    assert client.get("/nav/badge").content == b"1"
+    client.get("/session-requests")
+    assert client.get("/nav/badge").content == b""
+
+
+# ---------------------------------------------------------------- accounts
+
+
+def test_signup_as_student_logs_in(client):
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "username": "newstudent",
+            "first_name": "Nia",
+            "last_name": "Stone",
+            "email": "nia@example.com",
+            "role": "student",
+            "field": "",
+            "timezone": "Asia/Tokyo",
+            "password1": "a-Long-pass-2026",
+            "password2": "a-Long-pass-2026",
+        },
+    )
+    assert response.status_code == 302
+    user = User.objects.get(username="newstudent")
+    assert (user.role, user.timezone) == ("student", "Asia/Tokyo")
+    assert client.get("/").url == "/courses/"
+
+
+def test_signup_as_educator_needs_a_field(client):
+    data = {
+        "username": "teacher",
+        "first_name": "Tess",
+        "last_name": "Ng",
+        "email": "t@example.com",
+        "role": "educator",
+        "field": "",
+        "timezone": "UTC",
+        "password1": "a-Long-pass-2026",
+        "password2": "a-Long-pass-2026",
+    }
+    response = client.post("/accounts/signup/", data)
+    assert response.status_code == 200
+    assert "Educators tell students which field they teach." in response.content.decode()
+    data["field"] = "Design"
+    assert client.post("/accounts/signup/", data).status_code == 302
+    assert client.get("/").url == "/educator/"
+
+
+def test_login_and_logout(client, student):
+    response = client.post(
+        "/accounts/login/", {"username": student.username, "password": "pass-word-123"}
+    )
+    assert response.status_code == 302
+    assert client.get("/accounts/logout/").status_code == 405  # logging out is a POST
+    client.post("/accounts/logout/")
+    assert client.get("/accounts/profile/").status_code == 302
+
+
+def test_profile_edits_timezone(client, student):
+    client.force_login(student)
+    response = client.post(
+        "/accounts/profile/",
+        {
+            "first_name": "Sam",
+            "last_name": "Lee",
+            "email": "s@example.com",
+            "field": "",
+            "bio": "Learning Django",
+            "timezone": "Europe/Paris",
+        },
+    )
+    assert response.status_code == 302
+    student.refresh_from_db()
+    assert (student.timezone, student.bio) == ("Europe/Paris", "Learning Django")
+    bad = client.post("/accounts/profile/", {"first_name": "S", "timezone": "Mars/Base"})
+    assert bad.status_code == 200 and "Select a valid choice" in bad.content.decode()
+
+
+def test_password_reset_sends_an_email(client, student):
+    response = client.post("/accounts/password_reset/", {"email": student.email})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1 and "reset" in mail.outbox[0].body.lower()
+
+
+def test_password_change_page(client, student):
+    client.force_login(student)
+    assert client.get("/accounts/password_change/").status_code == 200
+
+
+def test_friendly_404_page(client):
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+def test_pages_escape_user_text(client, educator):
+    CourseFactory(educator=educator, title="<script>alert(1)</script>")
+    page = client.get("/courses/").content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;" in page
+
+
+def test_no_inline_scripts_or_styles(client, course):
+    page = client.get("/").content.decode()
+    assert "<script>" not in page and " style=" not in page and "onclick" not in page
+    assert "Content-Security-Policy" in client.get("/").headers
