@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from scheduling import errors, services
 from scheduling.models import Booking, Enrollment, Slot
@@ -426,7 +427,7 @@ def test_complete_after_start_only(client, educator):
     login(client, educator)
     status, body = call(client, "PUT", f"/api/session/complete/{booking.pk}")
     assert (status, body["message"]) == (409, errors.COMPLETE_BEFORE_START)
-    start = slot.starts_at - timedelta(days=3)
+    start = timezone.now() - timedelta(hours=2)  # time passes: the session has started
     Slot.objects.filter(pk=slot.pk).update(starts_at=start, ends_at=start + timedelta(hours=1))
     status, body = call(client, "PUT", f"/api/session/complete/{booking.pk}")
     assert (status, body["data"]["status"]) == (200, "completed")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
-from django.urls import reverse
 
 from accounts.models import User
 from scheduling import services
@@ -13,7 +12,6 @@ from scheduling.tests.factories import (
     CourseFactory,
     EducatorFactory,
     SlotFactory,
-    StudentFactory,
 )
 
 pytestmark = pytest.mark.django_db

@@ -63,7 +63,7 @@ def availability(request: HttpRequest) -> HttpResponse:
 
 @educator_required
 def slot_new(request: HttpRequest) -> HttpResponse:
-    form = SlotForm(request.POST or None, educator=request.user)
+    form = SlotForm(request.POST if request.method == "POST" else None, educator=request.user)
     if form.is_valid():
         try:
             slot = services.slot_create(educator=request.user, **form.service_kwargs())
@@ -85,7 +85,9 @@ def _own_slot(request: HttpRequest, slot_id: int) -> Slot:
 @educator_required
 def slot_edit(request: HttpRequest, slot_id: int) -> HttpResponse:
     slot = _own_slot(request, slot_id)
-    form = SlotForm(request.POST or None, educator=request.user, slot=slot)
+    form = SlotForm(
+        request.POST if request.method == "POST" else None, educator=request.user, slot=slot
+    )
     if form.is_valid():
         try:
             services.slot_update(slot=slot, by=request.user, **form.service_kwargs())
@@ -101,7 +103,7 @@ def slot_edit(request: HttpRequest, slot_id: int) -> HttpResponse:
 def slot_withdraw(request: HttpRequest, slot_id: int) -> HttpResponse:
     """Confirm first, saying whose requests it cancels; then withdraw."""
     slot = _own_slot(request, slot_id)
-    form = ReasonForm(request.POST or None)
+    form = ReasonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.slot_withdraw(slot=slot, by=request.user, reason=form.cleaned_data["reason"])
@@ -249,7 +251,9 @@ def courses(request: HttpRequest) -> HttpResponse:
 
 @educator_required
 def course_new(request: HttpRequest) -> HttpResponse:
-    form = CourseForm(request.POST or None, initial={"field": request.user.field})
+    form = CourseForm(
+        request.POST if request.method == "POST" else None, initial={"field": request.user.field}
+    )
     if form.is_valid():
         try:
             course = services.course_create(educator=request.user, **form.cleaned_data)
@@ -264,7 +268,7 @@ def course_new(request: HttpRequest) -> HttpResponse:
 @educator_required
 def course_edit(request: HttpRequest, course_id: int) -> HttpResponse:
     course = get_object_or_404(Course, pk=course_id, educator=request.user)
-    form = CourseForm(request.POST or None, instance=course)
+    form = CourseForm(request.POST if request.method == "POST" else None, instance=course)
     if form.is_valid():
         try:
             services.course_update(course=course, by=request.user, **form.cleaned_data)

@@ -94,7 +94,9 @@ def mentor_detail(request: HttpRequest, mentor_id: int) -> HttpResponse:
     bookable = Slot.objects.filter(educator=mentor)  # the service checks enrolment
     form = None
     if request.user.is_authenticated and request.user.is_student:
-        form = BookingRequestForm(request.POST or None, slots=bookable)
+        form = BookingRequestForm(
+            request.POST if request.method == "POST" else None, slots=bookable
+        )
         if request.method == "POST":
             response = handle_booking_form(request, form)
             if response is not None:

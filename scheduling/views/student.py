@@ -64,7 +64,9 @@ def book_session(request: HttpRequest, course_id: int) -> HttpResponse:
 
     course = visible_course(request, course_id)
     enrolled = is_enrolled(request.user, course)
-    form = BookingRequestForm(request.POST or None, slots=Slot.objects.filter(course=course))
+    form = BookingRequestForm(
+        request.POST if request.method == "POST" else None, slots=Slot.objects.filter(course=course)
+    )
     if request.method == "POST":
         response = handle_booking_form(request, form)
         if response is not None:
@@ -119,7 +121,7 @@ def my_requests(request: HttpRequest) -> HttpResponse:
 def cancel_request(request: HttpRequest, booking_id: int) -> HttpResponse:
     """GET asks for confirmation; POST cancels through the service."""
     booking = get_object_or_404(Booking.objects.with_related(), pk=booking_id, student=request.user)
-    form = ReasonForm(request.POST or None)
+    form = ReasonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.booking_cancel(

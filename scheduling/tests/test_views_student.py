@@ -1,0 +1,219 @@
+"""Student pages: enrol, Book a Session, My Requests, cancel."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from scheduling import errors, services
+from scheduling.models import Booking, Enrollment, Slot
+from scheduling.tests.factories import (
+    BookingFactory,
+    CourseFactory,
+    EducatorFactory,
+    SlotFactory,
+    StudentFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def as_student(client, student):
+    client.force_login(student)
+    return client
+
+
+@pytest.mark.parametrize(
+    "path", ["/session-requests", "/course/{course}/book-session", "/session-requests/1/cancel"]
+)
+def test_student_pages_need_a_student(client, educator, course, path):
+    path = path.format(course=course.pk)
+    response = client.get(path)
+    assert response.status_code == 302 and "/accounts/login/" in response.url
+    client.force_login(educator)
+    assert client.get(path).status_code == 403
+
+
+def test_enrol(as_student, student, course):
+    response = as_student.post(f"/course/{course.pk}/enroll", follow=True)
+    assert "enrolled in " + course.title in response.content.decode()
+    assert Enrollment.objects.filter(student=student, course=course).exists()
+    as_student.post(f"/course/{course.pk}/enroll")
+    assert Enrollment.objects.filter(student=student, course=course).count() == 1
+    assert as_student.get(f"/course/{course.pk}/enroll").status_code == 405
+
+
+def test_booking_page_groups_open_slots_and_sends_a_request(as_student, student, course):
+    services.enroll(student=student, course=course)
+    slot = SlotFactory(educator=course.educator, course=course, note="Models review")
+    page = as_student.get(f"/course/{course.pk}/book-session").content.decode()
+    assert "Models review" in page and "1 seat left" in page and "Send request" in page
+    response = as_student.post(
+        f"/course/{course.pk}/book-session", {"slot": slot.pk, "message": "ORM help"}
+    )
+    assert response.status_code == 302 and response.url == "/session-requests"
+    booking = Booking.objects.get()
+    assert (booking.student, booking.slot, booking.message) == (student, slot, "ORM help")
+
+
+def test_booking_refusals_show_as_form_errors(as_student, student, course, other_student):
+    services.enroll(student=student, course=course)
+    full = SlotFactory(educator=course.educator, course=course)
+    services.enroll(student=other_student, course=course)
+    BookingFactory(slot=full, student=other_student)
+    response = as_student.post(f"/course/{course.pk}/book-session", {"slot": full.pk})
+    assert response.status_code == 200
+    assert errors.SLOT_FULL in response.content.decode()
+    assert not Booking.objects.filter(student=student).exists()
+
+
+def test_booking_twice_shows_already_booked(as_student, student, course):
+    services.enroll(student=student, course=course)
+    slot = SlotFactory(educator=course.educator, course=course, capacity=3)
+    as_student.post(f"/course/{course.pk}/book-session", {"slot": slot.pk})
+    response = as_student.post(f"/course/{course.pk}/book-session", {"slot": slot.pk})
+    assert errors.ALREADY_BOOKED in response.content.decode()
+
+
+def test_booking_without_enrolment_explains(as_student, course):
+    slot = SlotFactory(educator=course.educator, course=course)
+    page = as_student.get(f"/course/{course.pk}/book-session").content.decode()
+    assert "Enrol in this course" in page
+    response = as_student.post(f"/course/{course.pk}/book-session", {"slot": slot.pk})
+    assert errors.NOT_ENROLLED in response.content.decode()
+
+
+def test_booking_an_overlapping_slot(as_student, student, course):
+    services.enroll(student=student, course=course)
+    first = SlotFactory(educator=course.educator, course=course)
+    other = SlotFactory(
+        educator=EducatorFactory(), starts_at=first.starts_at + timedelta(minutes=30)
+    )
+    BookingFactory(slot=other, student=student)
+    response = as_student.post(f"/course/{course.pk}/book-session", {"slot": first.pk})
+    assert errors.BOOKING_OVERLAP in response.content.decode()
+
+
+def test_booking_form_errors(as_student, student, course):
+    services.enroll(student=student, course=course)
+    slot = SlotFactory(educator=course.educator, course=course)
+    response = as_student.post(f"/course/{course.pk}/book-session", {"message": "hi"})
+    assert "This field is required" in response.content.decode()
+    response = as_student.post(
+        f"/course/{course.pk}/book-session", {"slot": slot.pk, "message": "x" * 1001}
+    )
+    assert "at most 1000 characters" in response.content.decode()
+    other_course_slot = SlotFactory(educator=course.educator)
+    response = as_student.post(f"/course/{course.pk}/book-session", {"slot": other_course_slot.pk})
+    assert "no longer available" in response.content.decode()
+    assert not Booking.objects.exists()
+
+
+def test_withdrawn_slot_refused_and_page_shows_current_availability(as_student, student, course):
+    services.enroll(student=student, course=course)
+    slot = SlotFactory(educator=course.educator, course=course)
+    services.slot_withdraw(slot=slot, by=course.educator)
+    response = as_student.post(f"/course/{course.pk}/book-session", {"slot": slot.pk})
+    page = response.content.decode()
+    assert errors.SLOT_WITHDRAWN in page and "No open slots right now" in page
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_booking_page_query_count_is_constant(as_student, student, rows, django_assert_num_queries):
+    course = CourseFactory()
+    services.enroll(student=student, course=course)
+    for _ in range(rows):
+        SlotFactory(educator=course.educator, course=course)
+    with django_assert_num_queries(6):  # session, user, course, enrolled, count, page
+        assert as_student.get(f"/course/{course.pk}/book-session").status_code == 200
+
+
+def test_my_requests_shows_status_link_and_reason(as_student, student, educator):
+    approved = BookingFactory(
+        slot=SlotFactory(educator=educator, meeting_link="https://meet.example.com/join-me"),
+        student=student,
+    )
+    services.booking_approve(booking=approved, by=educator)
+    rejected = BookingFactory(slot=SlotFactory(educator=educator), student=student)
+    services.booking_reject(booking=rejected, by=educator, reason="On holiday that week")
+    BookingFactory(slot=SlotFactory(educator=educator), student=student)
+    page = as_student.get("/session-requests").content.decode()
+    assert 'href="https://meet.example.com/join-me"' in page and ">Join<" in page
+    assert "On holiday that week" in page
+    assert "Waiting for" in page and "Cancel request" in page
+
+
+def test_my_requests_filters_by_status(as_student, student, educator):
+    rejected = BookingFactory(slot=SlotFactory(educator=educator), student=student)
+    services.booking_reject(booking=rejected, by=educator, reason="Unique reason text")
+    BookingFactory(slot=SlotFactory(educator=educator), student=student, message="Still pending")
+    page = as_student.get("/session-requests", {"status": "rejected"}).content.decode()
+    assert "Unique reason text" in page and "Still pending" not in page
+
+
+def test_meeting_link_hidden_until_approved(as_student, student, educator):
+    BookingFactory(
+        slot=SlotFactory(educator=educator, meeting_link="https://meet.example.com/secret"),
+        student=student,
+    )
+    assert "meet.example.com/secret" not in as_student.get("/session-requests").content.decode()
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_my_requests_query_count_is_constant(as_student, student, rows, django_assert_num_queries):
+    educator = EducatorFactory()
+    for _ in range(rows):
+        BookingFactory(slot=SlotFactory(educator=educator), student=student)
+    with django_assert_num_queries(6):  # session, user, counts, count, page, seen-at update
+        assert as_student.get("/session-requests").status_code == 200
+
+
+def test_my_requests_is_paginated(as_student, student, educator):
+    for _ in range(12):
+        BookingFactory(slot=SlotFactory(educator=educator), student=student)
+    assert "Page 1 of 2" in as_student.get("/session-requests").content.decode()
+
+
+def test_cancel_asks_then_cancels(as_student, student, slot):
+    booking = BookingFactory(slot=slot, student=student)
+    page = as_student.get(f"/session-requests/{booking.pk}/cancel").content.decode()
+    assert "Yes, cancel it" in page
+    response = as_student.post(f"/session-requests/{booking.pk}/cancel", {"reason": "Sick"})
+    assert response.status_code == 302
+    booking.refresh_from_db()
+    assert (booking.status, booking.decision_note) == ("cancelled", "Sick")
+
+
+def test_cancel_refusal_is_a_message(as_student, student, educator):
+    slot = SlotFactory(educator=educator)
+    booking = BookingFactory(slot=slot, student=student)
+    services.booking_reject(booking=booking, by=educator, reason="No")
+    response = as_student.post(f"/session-requests/{booking.pk}/cancel", follow=True)
+    message = errors.ILLEGAL_TRANSITION.format(status="rejected", action="cancelled")
+    assert message in response.content.decode()
+
+
+def test_cancel_after_start_is_refused(as_student, student, slot):
+    booking = BookingFactory(slot=slot, student=student)
+    start = timezone.now() - timedelta(minutes=10)  # the session has started
+    Slot.objects.filter(pk=slot.pk).update(starts_at=start, ends_at=start + timedelta(hours=1))
+    response = as_student.post(f"/session-requests/{booking.pk}/cancel", follow=True)
+    assert errors.CANCEL_STARTED in response.content.decode()
+
+
+def test_another_students_request_is_404(as_student, slot):
+    theirs = BookingFactory(slot=slot, student=StudentFactory())
+    assert as_student.get(f"/session-requests/{theirs.pk}/cancel").status_code == 404
+    assert as_student.post(f"/session-requests/{theirs.pk}/cancel").status_code == 404
+    assert Booking.objects.get(pk=theirs.pk).status == "pending"
+
+
+def test_posts_need_csrf(student, course):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(student)
+    assert client.post(f"/course/{course.pk}/enroll").status_code == 403
