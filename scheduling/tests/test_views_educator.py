@@ -1,0 +1,333 @@
+"""Educator pages: dashboard, Manage Availability, Session Requests (with htmx), courses."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from scheduling import errors, services
+from scheduling.models import Booking, Course, Slot
+from scheduling.tests.factories import (
+    BookingFactory,
+    CourseFactory,
+    EducatorFactory,
+    SlotFactory,
+    StudentFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def as_educator(client, educator):
+    client.force_login(educator)
+    return client
+
+
+def slot_post(when, **extra) -> dict:
+    local = timezone.localtime(when)
+    data = {
+        "course": "",
+        "date": local.strftime("%Y-%m-%d"),
+        "start_time": local.strftime("%H:%M"),
+        "duration": 60,
+        "capacity": 1,
+        "requires_approval": "on",
+        "meeting_link": "",
+        "note": "",
+    }
+    data.update(extra)
+    return data
+
+
+def tomorrow_at(hour: int):
+    return (timezone.localtime() + timedelta(days=1)).replace(
+        hour=hour, minute=0, second=0, microsecond=0
+    )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/educator/",
+        "/educator/availability",
+        "/educator/availability/new",
+        "/educator/session-requests",
+        "/educator/courses",
+        "/educator/courses/new",
+    ],
+)
+def test_educator_pages_need_an_educator(client, student, path):
+    response = client.get(path)
+    assert response.status_code == 302 and "/accounts/login/" in response.url
+    client.force_login(student)
+    assert client.get(path).status_code == 403
+
+
+def test_dashboard(as_educator, educator):
+    slot = SlotFactory(educator=educator, meeting_link="https://m.example.com")
+    services.booking_approve(booking=BookingFactory(slot=slot), by=educator)
+    BookingFactory(slot=SlotFactory(educator=educator))
+    page = as_educator.get("/educator/").content.decode()
+    assert "pending request" in page and "New slot" in page
+    assert slot.bookings.get().student.display_name in page
+
+
+def test_create_slot_in_the_educators_timezone(as_educator, educator, course):
+    educator.timezone = "America/New_York"
+    educator.save()
+    response = as_educator.post(
+        "/educator/availability/new",
+        {
+            "course": course.pk,
+            "date": (timezone.now() + timedelta(days=3)).strftime("%Y-%m-%d"),
+            "start_time": "09:30",
+            "duration": 45,
+            "capacity": 4,
+            "meeting_link": "https://meet.example.com/r",
+            "note": "Room A",
+        },
+    )
+    assert response.status_code == 302
+    slot = Slot.objects.get()
+    local = slot.starts_at.astimezone(educator.zoneinfo)
+    assert (local.hour, local.minute, slot.duration_minutes) == (9, 30, 45)
+    assert (slot.capacity, slot.course, slot.requires_approval) == (4, course, False)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"capacity": 0}, "greater than or equal to 1"),
+        ({"meeting_link": "javascript:alert(1)"}, errors.MEETING_LINK_INVALID),
+        ({"date": "2020-01-01"}, errors.START_IN_PAST),
+        ({"date": ""}, "This field is required"),
+    ],
+)
+def test_slot_form_errors(as_educator, extra, message):
+    response = as_educator.post("/educator/availability/new", slot_post(tomorrow_at(10), **extra))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Slot.objects.exists()
+
+
+def test_overlapping_slot_is_refused_on_the_form(as_educator, educator):
+    SlotFactory(educator=educator, starts_at=tomorrow_at(10))
+    response = as_educator.post(
+        "/educator/availability/new", slot_post(tomorrow_at(10) + timedelta(minutes=30))
+    )
+    assert errors.SLOT_OVERLAP in response.content.decode()
+
+
+def test_someone_elses_course_is_not_a_choice(as_educator):
+    theirs = CourseFactory()
+    response = as_educator.post(
+        "/educator/availability/new", slot_post(tomorrow_at(10), course=theirs.pk)
+    )
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_edit_slot(as_educator, educator):
+    slot = SlotFactory(educator=educator, starts_at=tomorrow_at(10))
+    page = as_educator.get(f"/educator/availability/{slot.pk}/edit").content.decode()
+    assert "Save slot" in page
+    response = as_educator.post(
+        f"/educator/availability/{slot.pk}/edit", slot_post(tomorrow_at(15), capacity=3)
+    )
+    assert response.status_code == 302
+    slot.refresh_from_db()
+    assert timezone.localtime(slot.starts_at).hour == 15 and slot.capacity == 3
+
+
+def test_edit_refuses_moving_a_booked_slot(as_educator, educator):
+    slot = SlotFactory(educator=educator, starts_at=tomorrow_at(10))
+    BookingFactory(slot=slot)
+    response = as_educator.post(
+        f"/educator/availability/{slot.pk}/edit", slot_post(tomorrow_at(16))
+    )
+    assert errors.TIME_LOCKED in response.content.decode()
+    response = as_educator.post(
+        f"/educator/availability/{slot.pk}/edit", slot_post(tomorrow_at(10), capacity=2)
+    )
+    assert response.status_code == 302  # capacity can still grow
+
+
+def test_withdraw_confirms_how_many_students_it_affects(as_educator, educator):
+    slot = SlotFactory(educator=educator, capacity=3)
+    first, second = BookingFactory(slot=slot), BookingFactory(slot=slot)
+    page = as_educator.get(f"/educator/availability/{slot.pk}/withdraw").content.decode()
+    assert "This cancels 2 requests" in page and first.student.display_name in page
+    response = as_educator.post(f"/educator/availability/{slot.pk}/withdraw", {"reason": "Ill"})
+    assert response.status_code == 302
+    assert set(Booking.objects.values_list("status", flat=True)) == {"cancelled"}
+    second.refresh_from_db()
+    assert second.decision_note == "Ill"
+
+
+def test_another_educators_objects_are_404(as_educator):
+    other = EducatorFactory()
+    slot = SlotFactory(educator=other)
+    booking = BookingFactory(slot=slot)
+    course = CourseFactory(educator=other)
+    assert as_educator.get(f"/educator/availability/{slot.pk}/edit").status_code == 404
+    assert as_educator.post(f"/educator/availability/{slot.pk}/withdraw").status_code == 404
+    assert as_educator.post(f"/educator/session-requests/{booking.pk}/approve").status_code == 404
+    assert as_educator.get(f"/educator/courses/{course.pk}/edit").status_code == 404
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_availability_query_count_is_constant(
+    as_educator, educator, rows, django_assert_num_queries
+):
+    for _ in range(rows):
+        SlotFactory(educator=educator)
+    with django_assert_num_queries(4):  # session, user, count, page
+        assert as_educator.get("/educator/availability").status_code == 200
+
+
+def test_availability_past_tab(as_educator, educator):
+    slot = SlotFactory(educator=educator, note="Happened already")
+    start = timezone.now() - timedelta(days=1)
+    Slot.objects.filter(pk=slot.pk).update(starts_at=start, ends_at=start + timedelta(hours=1))
+    assert "Happened already" not in as_educator.get("/educator/availability").content.decode()
+    past = as_educator.get("/educator/availability", {"show": "past"}).content.decode()
+    assert "Happened already" in past
+
+
+# ---------------------------------------------------------------- session requests
+
+
+def test_requests_page_lists_pending_first_with_counts(as_educator, educator):
+    booking = BookingFactory(slot=SlotFactory(educator=educator), message="Help with forms")
+    page = as_educator.get("/educator/session-requests").content.decode()
+    assert "Help with forms" in page and booking.student.display_name in page
+    assert "Approve" in page and "Reject" in page
+    assert 'hx-trigger="every 30s"' in page
+
+
+def test_approve_without_js_redirects_with_a_message(as_educator, educator):
+    booking = BookingFactory(slot=SlotFactory(educator=educator))
+    response = as_educator.post(
+        f"/educator/session-requests/{booking.pk}/approve",
+        {"meeting_link": "https://meet.example.com/ok"},
+        follow=True,
+    )
+    assert "Request approved." in response.content.decode()
+    booking.refresh_from_db()
+    assert (booking.status, booking.meeting_link) == ("approved", "https://meet.example.com/ok")
+
+
+def test_approve_with_htmx_returns_the_card(as_educator, educator):
+    booking = BookingFactory(slot=SlotFactory(educator=educator))
+    response = as_educator.post(
+        f"/educator/session-requests/{booking.pk}/approve",
+        {"meeting_link": "https://meet.example.com/ok"},
+        **HTMX,
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and "<html" not in html
+    assert f'id="request-{booking.pk}"' in html and "Approved" in html
+
+
+def test_approve_without_link_shows_the_refusal_in_the_card(as_educator, educator):
+    booking = BookingFactory(slot=SlotFactory(educator=educator))
+    response = as_educator.post(
+        f"/educator/session-requests/{booking.pk}/approve", {"meeting_link": ""}, **HTMX
+    )
+    assert errors.MEETING_LINK_REQUIRED in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.status == "pending"
+
+
+def test_reject_needs_a_reason(as_educator, educator):
+    booking = BookingFactory(slot=SlotFactory(educator=educator))
+    response = as_educator.post(
+        f"/educator/session-requests/{booking.pk}/reject", {"reason": ""}, follow=True
+    )
+    assert "Give a reason for rejecting the request." in response.content.decode()
+    as_educator.post(f"/educator/session-requests/{booking.pk}/reject", {"reason": "Full week"})
+    booking.refresh_from_db()
+    assert (booking.status, booking.decision_note) == ("rejected", "Full week")
+
+
+def test_complete_only_after_start(as_educator, educator):
+    slot = SlotFactory(educator=educator, meeting_link="https://m.example.com")
+    booking = services.booking_approve(booking=BookingFactory(slot=slot), by=educator)
+    response = as_educator.post(f"/educator/session-requests/{booking.pk}/complete", follow=True)
+    assert errors.COMPLETE_BEFORE_START in response.content.decode()
+    start = timezone.now() - timedelta(minutes=30)
+    Slot.objects.filter(pk=slot.pk).update(starts_at=start, ends_at=start + timedelta(hours=1))
+    page = as_educator.get("/educator/session-requests", {"status": "approved"}).content.decode()
+    assert "Mark completed" in page
+    as_educator.post(f"/educator/session-requests/{booking.pk}/complete")
+    booking.refresh_from_db()
+    assert booking.status == "completed"
+
+
+def test_actions_are_post_only(as_educator, educator):
+    booking = BookingFactory(slot=SlotFactory(educator=educator))
+    assert as_educator.get(f"/educator/session-requests/{booking.pk}/approve").status_code == 405
+
+
+def test_the_list_refreshes_as_a_fragment(as_educator, educator):
+    BookingFactory(slot=SlotFactory(educator=educator), message="Arrived later")
+    response = as_educator.get("/educator/session-requests", {"status": "pending"}, **HTMX)
+    html = response.content.decode()
+    assert "<html" not in html and 'id="request-list"' in html and "Arrived later" in html
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_requests_query_count_is_constant(as_educator, educator, rows, django_assert_num_queries):
+    for _ in range(rows):
+        BookingFactory(slot=SlotFactory(educator=educator), student=StudentFactory())
+    with django_assert_num_queries(5):  # session, user, counts, count, page
+        assert as_educator.get("/educator/session-requests").status_code == 200
+
+
+# ---------------------------------------------------------------- courses
+
+
+def test_create_and_edit_course(as_educator, educator):
+    response = as_educator.post(
+        "/educator/courses/new",
+        {"title": "Testing Django", "description": "pytest", "field": "Web", "is_published": "on"},
+    )
+    assert response.status_code == 302
+    course = Course.objects.get(title="Testing Django")
+    assert course.educator == educator and course.is_published
+    as_educator.post(
+        f"/educator/courses/{course.pk}/edit",
+        {"title": "Testing Django well", "description": "", "field": "Web"},
+    )
+    course.refresh_from_db()
+    assert (course.title, course.is_published) == ("Testing Django well", False)
+
+
+def test_course_needs_a_title(as_educator):
+    response = as_educator.post("/educator/courses/new", {"title": ""})
+    assert response.status_code == 200 and "This field is required" in response.content.decode()
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_courses_query_count_is_constant(as_educator, educator, rows, django_assert_num_queries):
+    for _ in range(rows):
+        course = CourseFactory(educator=educator)
+        services.enroll(student=StudentFactory(), course=course)
+    with django_assert_num_queries(4):  # session, user, count, page
+        page = as_educator.get("/educator/courses").content.decode()
+    assert "1 student enrolled" in page
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_dashboard_query_count_is_constant(
+    as_educator, educator, rows, django_assert_num_queries
+):
+    for _ in range(rows):
+        slot = SlotFactory(educator=educator, meeting_link="https://m.example.com")
+        services.booking_approve(booking=BookingFactory(slot=slot), by=educator)
+    with django_assert_num_queries(6):  # session, user, today, upcoming, pending, open
+        assert as_educator.get("/educator/").status_code == 200
