@@ -47,5 +47,9 @@ migrate: $(VENV)/.runtime-installed
 seed: $(VENV)/.runtime-installed
 	DEBUG=true $(BIN)/python manage.py seed_demo
 
+## screenshots: PNGs of every main page (demo data, desktop and phone) in docs/screenshots/
+screenshots: $(VENV)/.dev-installed
+	$(BIN)/python scripts/screenshots.py
+
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
