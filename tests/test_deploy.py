@@ -12,7 +12,13 @@ KEY = "k" * 20 + "Q9x!v#2LmZp7@rT5wYb8&nC4"  # 44 varied chars, like a real key
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "TESTING"}}
+    unwanted = {
+        "DEBUG",
+        "SECRET_KEY",
+        "TESTING",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    }  # browser tests set it
+    clean = {k: v for k, v in os.environ.items() if k not in unwanted}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
