@@ -323,9 +323,7 @@ def test_courses_query_count_is_constant(as_educator, educator, rows, django_ass
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_dashboard_query_count_is_constant(
-    as_educator, educator, rows, django_assert_num_queries
-):
+def test_dashboard_query_count_is_constant(as_educator, educator, rows, django_assert_num_queries):
     for _ in range(rows):
         slot = SlotFactory(educator=educator, meeting_link="https://m.example.com")
         services.booking_approve(booking=BookingFactory(slot=slot), by=educator)
