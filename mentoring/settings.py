@@ -134,6 +134,8 @@ STORAGES = {
 # Email: console by default, SMTP (or any backend) through EMAIL_URL, e.g. smtp+tls://user:pw@host:587
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Mentoring <noreply@mentoring.local>")
+# A mail server that hangs must not hold a request (and its worker) for ever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -57,12 +57,25 @@ def validate_meeting_link(link: str, *, field: str = "meeting_link") -> str:
     link = (link or "").strip()
     if not link:
         return ""
-    parts = urlsplit(link)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or " " in link:
+    # Whitespace or control characters inside a link are never legitimate (and PostgreSQL
+    # refuses NUL outright); urlsplit would silently drop some of them.
+    if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in link):
+        raise BookingError(errors.INVALID, errors.MEETING_LINK_INVALID, field=field)
+    try:
+        parts = urlsplit(link)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:  # e.g. "http://[::1" or "http://host:port"
+        raise BookingError(errors.INVALID, errors.MEETING_LINK_INVALID, field=field) from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         raise BookingError(errors.INVALID, errors.MEETING_LINK_INVALID, field=field)
     if len(link) > 500:
         raise BookingError(errors.INVALID, errors.MEETING_LINK_INVALID, field=field)
     return link
+
+
+def _text(value: str | None) -> str:
+    """User text as stored: stripped, and without NUL, which PostgreSQL cannot store."""
+    return (value or "").replace("\x00", "").strip()
 
 
 def _lock_user(user: User) -> None:
@@ -105,7 +118,10 @@ def _resolve_times(
     elif isinstance(duration, bool) or not isinstance(duration, (int, timedelta)):
         raise BookingError(errors.INVALID, errors.DURATION_RANGE, field="duration")
     elif isinstance(duration, int):
-        duration = timedelta(minutes=duration)
+        try:
+            duration = timedelta(minutes=duration)
+        except OverflowError:  # minutes beyond what a timedelta holds: out of range too
+            raise BookingError(errors.INVALID, errors.DURATION_RANGE, field="duration") from None
     if not MIN_DURATION <= duration <= MAX_DURATION:
         raise BookingError(errors.INVALID, errors.DURATION_RANGE, field="duration")
     return starts_at, starts_at + duration
@@ -214,7 +230,7 @@ def slot_create(
         _lock_user(educator)
         check_slot(**fields)
         return Slot.objects.create(
-            **fields, requires_approval=bool(requires_approval), note=note or ""
+            **fields, requires_approval=bool(requires_approval), note=_text(note)
         )
 
 
@@ -264,7 +280,7 @@ def slot_update(
         if requires_approval is not _UNSET:
             slot.requires_approval = bool(requires_approval)
         if note is not _UNSET:
-            slot.note = note or ""
+            slot.note = _text(note)
         slot.save()
         return slot
 
@@ -276,7 +292,7 @@ def slot_withdraw(*, slot: Slot, by: User, reason: str = "") -> Slot:
     history, and each student is told. A slot that has started cannot be withdrawn.
     """
     _require_slot_owner(by, slot)
-    reason = (reason or "").strip() or errors.WITHDRAWN_DEFAULT_REASON
+    reason = _text(reason) or errors.WITHDRAWN_DEFAULT_REASON
     with transaction.atomic():
         slot = _lock_slot(slot.pk)
         if slot.is_withdrawn:
@@ -312,14 +328,14 @@ def course_create(
     """An educator opens a course; its field defaults to the educator's own."""
     if not educator.is_educator:
         raise BookingError(errors.FORBIDDEN, errors.NOT_AN_EDUCATOR)
-    title = (title or "").strip()
+    title = _text(title)
     if not title:
         raise BookingError(errors.INVALID, errors.TITLE_REQUIRED, field="title")
     return Course.objects.create(
         educator=educator,
         title=title,
-        description=description or "",
-        field=(field or educator.field or "").strip(),
+        description=(description or "").replace("\x00", ""),
+        field=_text(field or educator.field),
         is_published=is_published,
     )
 
@@ -332,8 +348,10 @@ def course_update(*, course: Course, by: User, **changes) -> Course:
     for name, value in changes.items():
         if name not in allowed:
             raise TypeError(f"course_update() got an unexpected field {name!r}")
+        if isinstance(value, str):
+            value = value.replace("\x00", "")
         if name == "title":
-            value = (value or "").strip()
+            value = _text(value)
             if not value:
                 raise BookingError(errors.INVALID, errors.TITLE_REQUIRED, field="title")
         setattr(course, name, value)
@@ -393,7 +411,7 @@ def booking_request(*, student: User, slot: Slot, message: str = "") -> Booking:
     """
     if not student.is_student:
         raise BookingError(errors.FORBIDDEN, errors.NOT_A_STUDENT)
-    message = (message or "").strip()
+    message = _text(message)
     if len(message) > MESSAGE_MAX_LENGTH:
         raise BookingError(errors.INVALID, errors.MESSAGE_TOO_LONG, field="message")
     with transaction.atomic():
@@ -481,7 +499,7 @@ def booking_approve(*, booking: Booking, by: User, meeting_link: str = "") -> Bo
 def booking_reject(*, booking: Booking, by: User, reason: str) -> Booking:
     """The slot's educator declines a pending request; the student sees the reason."""
     _require_slot_owner(by, booking.slot)
-    reason = (reason or "").strip()
+    reason = _text(reason)
     if not reason:
         raise BookingError(errors.INVALID, errors.REASON_REQUIRED, field="reason")
     with transaction.atomic():
@@ -502,7 +520,7 @@ def booking_cancel(*, booking: Booking, by: User, reason: str = "") -> Booking:
     """The student who asked withdraws a pending or approved request before it starts."""
     if not (by.is_staff or booking.student_id == by.pk):
         raise BookingError(errors.FORBIDDEN, errors.NOT_BOOKING_STUDENT)
-    reason = (reason or "").strip()
+    reason = _text(reason)
     with transaction.atomic():
         booking = _lock_booking(booking)
         if booking.status not in ACTIVE_STATUSES:

@@ -227,3 +227,39 @@ def test_non_staff_cannot_enter(client, educator):
     client.force_login(educator)
     response = client.get(reverse("admin:scheduling_booking_changelist"))
     assert response.status_code == 302
+
+
+def test_user_text_is_escaped_in_the_admin(admin_client, educator, student):
+    slot = SlotFactory(educator=educator, note="<script>alert('note')</script>")
+    booking = BookingFactory(slot=slot, student=student, message="<img src=x onerror=alert(1)>")
+    pages = [
+        reverse("admin:scheduling_booking_change", args=[booking.pk]),
+        reverse("admin:scheduling_booking_changelist") + "?q=img",
+        reverse("admin:scheduling_slot_change", args=[slot.pk]),
+    ]
+    for url in pages:
+        html = admin_client.get(url).content.decode()
+        assert "<img src=x" not in html and "<script>alert('note')" not in html
+    booking_page = admin_client.get(pages[0]).content.decode()
+    assert "&lt;img src=x onerror=alert(1)&gt;" in booking_page
+
+
+def test_withdraw_action_on_a_started_slot_shows_the_refusal(admin_client, every_model):
+    slot = every_model["slot"]
+    start = timezone.now() - timedelta(minutes=10)
+    Slot.objects.filter(pk=slot.pk).update(starts_at=start, ends_at=start + timedelta(hours=1))
+    response = _action(admin_client, "slot", "withdraw", [slot], apply="1", reason="Late")
+    assert errors.WITHDRAW_STARTED in response.content.decode()
+    slot.refresh_from_db()
+    assert slot.withdrawn_at is None
+    assert Booking.objects.get(pk=every_model["booking"].pk).status == "pending"
+
+
+def test_cancel_action_on_a_finished_request_shows_the_refusal(admin_client, every_model):
+    booking = every_model["booking"]
+    services.booking_reject(booking=booking, by=booking.slot.educator, reason="No")
+    response = _action(admin_client, "booking", "cancel", [booking], apply="1", reason="x")
+    message = errors.ILLEGAL_TRANSITION.format(status="rejected", action="cancelled")
+    assert message in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.status == "rejected" and booking.history.count() == 2

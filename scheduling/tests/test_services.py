@@ -148,6 +148,30 @@ def test_time_moves_when_no_seat_is_held_and_keeps_its_length(educator):
     assert (slot.starts_at, slot.ends_at) == (new_start, new_start + timedelta(minutes=30))
 
 
+def test_course_cannot_change_while_seats_are_held(educator):
+    first, second = CourseFactory(educator=educator), CourseFactory(educator=educator)
+    slot = SlotFactory(educator=educator, course=first, capacity=2)
+    BookingFactory(slot=slot)
+    with refused(errors.CONFLICT, errors.COURSE_LOCKED):
+        services.slot_update(slot=slot, by=educator, course=second)
+    with refused(errors.CONFLICT, errors.COURSE_LOCKED):
+        services.slot_update(slot=slot, by=educator, course=None)
+    slot.refresh_from_db()
+    assert slot.course == first
+
+
+@pytest.mark.parametrize("minutes", [0, 4, 24 * 60 + 1])
+def test_slot_length_between_5_minutes_and_24_hours(educator, minutes):
+    with refused(errors.INVALID, errors.DURATION_RANGE):
+        services.slot_create(educator=educator, starts_at=tomorrow(), duration=minutes)
+
+
+def test_slot_length_limits_are_inclusive(educator):
+    short = services.slot_create(educator=educator, starts_at=tomorrow(8), duration=5)
+    long = services.slot_create(educator=educator, starts_at=tomorrow(9), duration=24 * 60)
+    assert (short.duration_minutes, long.duration_minutes) == (5, 24 * 60)
+
+
 def test_moving_a_slot_onto_another_is_refused(educator):
     first = SlotFactory(educator=educator, starts_at=tomorrow(10))
     second = SlotFactory(educator=educator, starts_at=tomorrow(14))
@@ -494,7 +518,7 @@ def test_close_past_sessions_rejects_unanswered_and_completes_ended(educator):
     assert statuses[running.pk] == "approved"
     assert statuses[upcoming.pk] == "pending"
     unanswered.refresh_from_db()
-    assert unanswered.decision_note == errors.NOT_ANSWERED_IN_TIME
+    assert unanswered.decision_note == "Not answered before the session started"  # issue 2
     assert unanswered.history.last().actor is None
 
 
@@ -577,3 +601,92 @@ class BrokenBackend:
 
 def test_student_and_educator_factories_make_distinct_roles():
     assert StudentFactory().is_student and EducatorFactory().is_educator
+
+
+def _closed_port() -> int:
+    """A local TCP port nothing listens on: connecting to it is refused at once."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_an_unreachable_smtp_server_does_not_break_a_booking(
+    slot, student, settings, caplog, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _closed_port()
+    settings.EMAIL_TIMEOUT = 2
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        booking = services.booking_request(student=student, slot=slot, message="Hi")
+    assert len(callbacks) == 1  # the mail was tried, after the commit
+    slot.refresh_from_db()
+    assert (Booking.objects.get(pk=booking.pk).status, slot.seats_taken) == ("pending", 1)
+    assert "Could not send" in caplog.text
+
+
+def _mailed_after(change, django_capture_on_commit_callbacks) -> list[str]:
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        change()
+    return sorted(address for message in mail.outbox for address in message.to)
+
+
+def test_every_transition_emails_the_other_party(
+    educator, student, staff, django_capture_on_commit_callbacks
+):
+    link = "https://meet.example.com/t"
+    slots = [SlotFactory(educator=educator, meeting_link=link) for _ in range(6)]
+    bookings = [
+        services.booking_request(student=student, slot=slot) for slot in slots
+    ]  # each request mailed the educator (covered above)
+    teacher, learner = [educator.email], [student.email]
+    sent = lambda change: _mailed_after(change, django_capture_on_commit_callbacks)  # noqa: E731
+
+    assert sent(lambda: services.booking_approve(booking=bookings[0], by=educator)) == learner
+    assert sent(lambda: services.booking_cancel(booking=bookings[0], by=student)) == teacher
+    reject = lambda: services.booking_reject(booking=bookings[1], by=educator, reason="Away")  # noqa: E731
+    assert sent(reject) == learner
+    assert "Reason: Away" in mail.outbox[0].body
+    assert sent(lambda: services.slot_withdraw(slot=slots[2], by=educator)) == learner
+    # Staff act for the educator: both parties hear about it.
+    assert sent(lambda: services.booking_approve(booking=bookings[3], by=staff)) == sorted(
+        teacher + learner
+    )
+    services.booking_approve(booking=bookings[4], by=educator)
+    move_to_past(slots[4])
+    assert sent(lambda: services.booking_complete(booking=bookings[4], by=educator)) == learner
+    move_to_past(slots[5], started_minutes_ago=5)
+    assert sent(services.close_past_sessions) == learner
+    assert errors.NOT_ANSWERED_IN_TIME in mail.outbox[0].body
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://meet.example.com/a\nb",
+        "https://meet.example.com/a\tb",
+        "https://meet.example.com/a\x00b",
+        "http://[::1",
+        "http://meet.example.com:port/",
+        "https://" + "a" * 500 + ".example",
+    ],
+)
+def test_meeting_links_with_control_characters_or_broken_hosts_are_refused(slot, educator, link):
+    booking = BookingFactory(slot=slot)
+    with refused(errors.INVALID, errors.MEETING_LINK_INVALID):
+        services.booking_approve(booking=booking, by=educator, meeting_link=link)
+    with refused(errors.INVALID, errors.MEETING_LINK_INVALID):
+        services.slot_update(slot=slot, by=educator, meeting_link=link)
+
+
+def test_nul_characters_in_user_text_are_dropped_not_fatal(slot, student, educator):
+    """PostgreSQL cannot store NUL; a stray one must not turn a request into a server error."""
+    booking = services.booking_request(student=student, slot=slot, message="Hi\x00 there")
+    assert Booking.objects.get(pk=booking.pk).message == "Hi there"
+    booking = services.booking_reject(booking=booking, by=educator, reason="Busy\x00")
+    assert Booking.objects.get(pk=booking.pk).decision_note == "Busy"
+    course = services.course_create(educator=educator, title="Dja\x00ngo", description="a\x00b")
+    course.refresh_from_db()
+    assert (course.title, course.description) == ("Django", "ab")

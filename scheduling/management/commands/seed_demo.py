@@ -55,8 +55,13 @@ class Command(BaseCommand):
                 services.enroll(student=users[student], course=courses["mentor1"])
         demo_educators = [users["mentor1"], users["mentor2"]]
         if not Slot.objects.filter(educator__in=demo_educators).exists():
-            # Demo people have example.com addresses: make no mail for them.
-            with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            # Demo people have example.com addresses: make no mail for them. One transaction,
+            # so a failure leaves no half-made sessions that would stop a rerun from adding
+            # them; the mail setting wraps it because mail is sent when it commits.
+            with (
+                override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
+                transaction.atomic(),
+            ):
                 self._sessions(users, courses)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Every password: " + PASSWORD))
         for username, role, *_rest, staff in USERS:
