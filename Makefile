@@ -51,5 +51,10 @@ seed: $(VENV)/.runtime-installed
 screenshots: $(VENV)/.dev-installed
 	$(BIN)/python scripts/screenshots.py
 
+## bench: booking throughput and latency on PostgreSQL, as ratios against a rule-less baseline
+bench: $(VENV)/.dev-installed
+	@test -n "$$DATABASE_URL" || { echo "bench needs DATABASE_URL (PostgreSQL), e.g. postgres://postgres@127.0.0.1:5432/mentoring"; exit 2; }
+	$(BIN)/python bench/booking_throughput.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
