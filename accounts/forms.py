@@ -18,7 +18,7 @@ class SignupForm(UserCreationForm):
     class Meta:
         model = User
         fields = ["username", "first_name", "last_name", "email", "role", "field", "timezone"]
-        labels = {"field": "Field"}
+        labels = {"field": "Field", "email": "Email"}
         help_texts = {"field": "Educators: the subject you teach, e.g. “Web Development”."}
 
     def __init__(self, *args, **kwargs):
@@ -40,5 +40,14 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["first_name", "last_name", "email", "field", "bio", "timezone"]
-        labels = {"field": "Field", "bio": "About you"}
+        labels = {"field": "Field", "bio": "About you", "email": "Email"}
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Students see their profile in their own words, not an educator's help text.
+        if self.instance.is_student:
+            self.fields["field"].help_text = "Optional: what you study, e.g. “Data Science”."
+            self.fields["bio"].help_text = "Optional: a few words about you and your goals."
+        else:
+            self.fields["bio"].help_text = "Shown on your public page to students."

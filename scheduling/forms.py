@@ -79,7 +79,13 @@ class SlotForm(ServiceErrorMixin, forms.Form):
         label="Start time", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     duration = forms.IntegerField(
-        label="Duration (minutes)", initial=60, min_value=5, max_value=24 * 60
+        label="Duration (minutes)", initial=60, min_value=5, max_value=24 * 60, required=False
+    )
+    end_time = forms.TimeField(
+        label="End time",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text="Optional: give an end time instead of a duration; it wins when both are set.",
     )
     capacity = forms.IntegerField(
         label="Capacity",
@@ -127,14 +133,31 @@ class SlotForm(ServiceErrorMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["course"].queryset = Course.objects.filter(educator=educator).order_by("title")
 
+    def clean(self):
+        data = super().clean()
+        if data.get("duration") is None and not data.get("end_time") and "duration" in data:
+            self.add_error("duration", "Give a duration or an end time.")
+        return data
+
+    def add_service_error(self, error: BookingError) -> None:
+        # An end-time refusal belongs next to whichever input set the end.
+        if error.field == "ends_at" and self.cleaned_data.get("end_time"):
+            self.add_error("end_time", error.message)
+        else:
+            super().add_service_error(error)
+
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
-        naive = datetime.combine(data["date"], data["start_time"])
-        starts_at = timezone.make_aware(naive, timezone.get_current_timezone())
+        tz = timezone.get_current_timezone()
+        starts_at = timezone.make_aware(datetime.combine(data["date"], data["start_time"]), tz)
+        if data.get("end_time"):
+            ends_at = timezone.make_aware(datetime.combine(data["date"], data["end_time"]), tz)
+        else:
+            ends_at = starts_at + timedelta(minutes=data["duration"])
         return {
             "course": data["course"],
             "starts_at": starts_at,
-            "ends_at": starts_at + timedelta(minutes=data["duration"]),
+            "ends_at": ends_at,
             "capacity": data["capacity"],
             "requires_approval": data["requires_approval"],
             "meeting_link": data["meeting_link"],

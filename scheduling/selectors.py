@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts.models import User
 
 from .models import Booking, Course, Slot
 
 
-def open_slots(*, course: Course | None = None, educator: User | None = None) -> QuerySet[Slot]:
-    """Bookable slots (not withdrawn, in the future, a seat left), soonest first."""
+def open_slots(
+    *, course: Course | None = None, educator: User | None = None, student: User | None = None
+) -> QuerySet[Slot]:
+    """Bookable slots (not withdrawn, in the future, a seat left), soonest first.
+
+    Given a `student`, each slot carries `requested`: they already hold an active request
+    for it, so a booking page shows it as theirs instead of offering a choice the rules
+    would refuse.
+    """
     slots = Slot.objects.open().with_seats_left().select_related("educator", "course")
     if course is not None:
         slots = slots.for_course(course)
     if educator is not None:
         slots = slots.for_educator(educator)
+    if student is not None:
+        mine = Booking.objects.active().filter(slot=OuterRef("pk"), student=student)
+        slots = slots.annotate(requested=Exists(mine))
     return slots.order_by("starts_at", "id")
 
 

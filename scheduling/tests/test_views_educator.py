@@ -329,3 +329,74 @@ def test_dashboard_query_count_is_constant(as_educator, educator, rows, django_a
         services.booking_approve(booking=BookingFactory(slot=slot), by=educator)
     with django_assert_num_queries(6):  # session, user, today, upcoming, pending, open
         assert as_educator.get("/educator/").status_code == 200
+
+
+def test_slot_end_time_instead_of_duration(as_educator, educator):
+    start = tomorrow_at(9)
+    data = slot_post(start, duration="", end_time="10:30")
+    assert as_educator.post("/educator/availability/new", data).status_code == 302
+    assert Slot.objects.get().duration_minutes == 90
+
+
+def test_slot_end_before_start_is_shown_on_the_end_time(as_educator):
+    response = as_educator.post(
+        "/educator/availability/new", slot_post(tomorrow_at(9), end_time="08:00")
+    )
+    form = response.context["form"]
+    assert form.errors["end_time"] == [errors.ENDS_BEFORE_START]
+    assert not Slot.objects.exists()
+
+
+def test_slot_needs_a_duration_or_an_end(as_educator):
+    response = as_educator.post(
+        "/educator/availability/new", slot_post(tomorrow_at(9), duration="")
+    )
+    assert "Give a duration or an end time." in response.content.decode()
+
+
+def test_slot_created_message_has_the_timezone(as_educator, educator):
+    response = as_educator.post(
+        "/educator/availability/new", slot_post(tomorrow_at(9)), follow=True
+    )
+    abbreviation = timezone.localtime(Slot.objects.get().starts_at, educator.zoneinfo).tzname()
+    assert f"09:00 {abbreviation}." in response.content.decode()
+
+
+def test_withdraw_message_counts_the_students_told(as_educator, educator):
+    slot = SlotFactory(educator=educator, capacity=2)
+    BookingFactory(slot=slot)
+    response = as_educator.post(f"/educator/availability/{slot.pk}/withdraw", follow=True)
+    assert "Slot withdrawn; 1 student has been told." in response.content.decode()
+    empty = SlotFactory(educator=educator)
+    response = as_educator.post(f"/educator/availability/{empty.pk}/withdraw", follow=True)
+    assert "Slot withdrawn." in response.content.decode()
+
+
+def test_past_slots_show_who_attended(as_educator, educator):
+    slot = SlotFactory(educator=educator, meeting_link="https://m.example.com")
+    booking = services.booking_approve(booking=BookingFactory(slot=slot), by=educator)
+    start = timezone.now() - timedelta(hours=3)
+    Slot.objects.filter(pk=slot.pk).update(starts_at=start, ends_at=start + timedelta(hours=1))
+    services.booking_complete(booking=booking, by=educator)
+    page = as_educator.get("/educator/availability", {"show": "past"}).content.decode()
+    assert "1 student attended" in page and "Ended" in page
+
+
+def test_htmx_decision_refreshes_tab_counts_and_badge(as_educator, educator):
+    booking = BookingFactory(slot=SlotFactory(educator=educator))
+    response = as_educator.post(
+        f"/educator/session-requests/{booking.pk}/reject",
+        {"reason": "Away", "next": "/educator/session-requests?status=pending"},
+        **HTMX,
+    )
+    html = response.content.decode()
+    assert response["HX-Trigger"] == "requests-changed"
+    assert 'id="request-tabs"' in html and 'hx-swap-oob="true"' in html
+    assert 'Pending <span class="badge text-bg-light border">0</span>' in html
+    assert 'Rejected <span class="badge text-bg-light border">1</span>' in html
+
+
+def test_the_polled_list_carries_the_tab_counts(as_educator, educator):
+    BookingFactory(slot=SlotFactory(educator=educator))
+    html = as_educator.get("/educator/session-requests", **HTMX).content.decode()
+    assert 'id="request-tabs"' in html and "hx-swap-oob" not in html

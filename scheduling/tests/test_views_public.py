@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core import mail
 
@@ -227,3 +229,40 @@ def test_no_inline_scripts_or_styles(client, course):
     page = client.get("/").content.decode()
     assert "<script>" not in page and " style=" not in page and "onclick" not in page
     assert "Content-Security-Policy" in client.get("/").headers
+
+
+def test_login_and_logout_say_so(client, student):
+    response = client.post(
+        "/accounts/login/",
+        {"username": student.username, "password": "pass-word-123"},
+        follow=True,
+    )
+    assert f"Welcome back, {student.display_name}." in response.content.decode()
+    response = client.post("/accounts/logout/", follow=True)
+    assert "You are logged out." in response.content.decode()
+
+
+def test_catalog_search_says_how_many_match(client, educator):
+    CourseFactory(educator=educator, title="Django basics", is_published=True)
+    CourseFactory(educator=educator, title="Django advanced", is_published=True)
+    page = client.get("/courses/", {"q": "django"}).content.decode()
+    assert "2 courses match “django”" in page and "Show all courses" in page
+
+
+def test_signup_and_profile_label_the_email_field_email(client, student):
+    assert re.search(r">\s*Email<span", client.get("/accounts/signup/").content.decode())
+    client.force_login(student)
+    page = client.get("/accounts/profile/").content.decode()
+    assert re.search(r">\s*Email\s*</label>", page) and "Signed in as" in page
+
+
+def test_student_sees_already_requested_slots_as_theirs_on_the_mentor_page(
+    client, educator, student
+):
+    mine = SlotFactory(educator=educator, capacity=2)  # a seat left: still listed
+    other = SlotFactory(educator=educator)
+    BookingFactory(slot=mine, student=student)
+    client.force_login(student)
+    page = client.get(f"/mentors/{educator.pk}/").content.decode()
+    assert "You requested this" in page
+    assert f'value="{mine.pk}"' not in page and f'value="{other.pk}"' in page

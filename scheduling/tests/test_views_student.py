@@ -217,3 +217,23 @@ def test_posts_need_csrf(student, course):
     client = Client(enforce_csrf_checks=True)
     client.force_login(student)
     assert client.post(f"/course/{course.pk}/enroll").status_code == 403
+
+
+def test_booking_page_marks_the_students_own_requests(as_student, student, course):
+    services.enroll(student=student, course=course)
+    mine = SlotFactory(educator=course.educator, course=course, capacity=3)
+    free = SlotFactory(educator=course.educator, course=course, capacity=3)
+    BookingFactory(slot=mine, student=student)
+    page = as_student.get(f"/course/{course.pk}/book-session").content.decode()
+    assert "You requested this" in page
+    assert f'id="slot-{mine.pk}"' not in page and f'id="slot-{free.pk}"' in page
+
+
+def test_not_enrolled_refusal_is_shown_once_beside_the_enrol_button(as_student, course):
+    slot = SlotFactory(educator=course.educator, course=course)
+    response = as_student.post(f"/course/{course.pk}/book-session", {"slot": slot.pk})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.count(errors.NOT_ENROLLED) == 1 and 'class="alert alert-danger' in page
+    assert ">Enrol</button>" in page
+    assert not Booking.objects.exists()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -18,6 +21,7 @@ from .. import selectors, services
 from ..errors import BookingError
 from ..forms import ApproveForm, CourseForm, ReasonForm, RejectForm, SlotForm
 from ..models import ACTIVE_STATUSES, Booking, BookingStatus, Course, Slot
+from ..templatetags.scheduling_tags import when
 from .utils import paginate
 
 
@@ -53,6 +57,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def availability(request: HttpRequest) -> HttpResponse:
     past = request.GET.get("show") == "past"
     slots = selectors.educator_slots(educator=request.user, upcoming=not past)
+    if past:
+        # A finished session frees its seats, so "seats taken" says nothing there: count
+        # who attended instead, in the same query.
+        slots = slots.annotate(
+            completed_count=Count("bookings", filter=Q(bookings__status=BookingStatus.COMPLETED))
+        )
     page, query_string = paginate(request, slots)
     return render(
         request,
@@ -70,8 +80,7 @@ def slot_new(request: HttpRequest) -> HttpResponse:
         except BookingError as error:
             form.add_service_error(error)
         else:
-            local = timezone.localtime(slot.starts_at)
-            messages.success(request, f"Slot created for {local:%a %d %b, %H:%M}.")
+            messages.success(request, f"Slot created for {when(slot.starts_at)}.")
             return redirect("scheduling:availability")
     return render(request, "scheduling/educator/slot_form.html", {"form": form, "slot": None})
 
@@ -90,11 +99,11 @@ def slot_edit(request: HttpRequest, slot_id: int) -> HttpResponse:
     )
     if form.is_valid():
         try:
-            services.slot_update(slot=slot, by=request.user, **form.service_kwargs())
+            saved = services.slot_update(slot=slot, by=request.user, **form.service_kwargs())
         except BookingError as error:
             form.add_service_error(error)
         else:
-            messages.success(request, "Slot saved.")
+            messages.success(request, f"Slot saved: {when(saved.starts_at)}.")
             return redirect("scheduling:availability")
     return render(request, "scheduling/educator/slot_form.html", {"form": form, "slot": slot})
 
@@ -104,15 +113,23 @@ def slot_withdraw(request: HttpRequest, slot_id: int) -> HttpResponse:
     """Confirm first, saying whose requests it cancels; then withdraw."""
     slot = _own_slot(request, slot_id)
     form = ReasonForm(request.POST if request.method == "POST" else None)
+    affected = list(slot.bookings.filter(status__in=ACTIVE_STATUSES).select_related("student"))
     if request.method == "POST" and form.is_valid():
         try:
             services.slot_withdraw(slot=slot, by=request.user, reason=form.cleaned_data["reason"])
         except BookingError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, "Slot withdrawn; its students have been told.")
+            told = len(affected)
+            if told:
+                messages.success(
+                    request,
+                    f"Slot withdrawn; {told} student{pluralize(told)} "
+                    f"{'has' if told == 1 else 'have'} been told.",
+                )
+            else:
+                messages.success(request, "Slot withdrawn.")
         return redirect("scheduling:availability")
-    affected = list(slot.bookings.filter(status__in=ACTIVE_STATUSES).select_related("student"))
     return render(
         request,
         "scheduling/educator/withdraw_confirm.html",
@@ -125,19 +142,25 @@ def slot_withdraw(request: HttpRequest, slot_id: int) -> HttpResponse:
 REQUEST_TABS = ["pending", "approved", "completed", "rejected", "cancelled"]
 
 
-def _request_list_context(request: HttpRequest, status: str) -> dict:
+def _request_tabs(request: HttpRequest) -> list[tuple[str, str, int]]:
+    """(status, label, count) per tab, in one query."""
     mine = Booking.objects.for_educator(request.user)
     counts = mine.aggregate(**{s: Count("pk", filter=Q(status=s)) for s in REQUEST_TABS})
+    labels = dict(BookingStatus.choices)
+    return [(s, labels[s], counts[s]) for s in REQUEST_TABS]
+
+
+def _request_list_context(request: HttpRequest, status: str) -> dict:
+    tabs = _request_tabs(request)
     bookings = selectors.educator_bookings(educator=request.user, status=status)
     if status in ("completed", "rejected", "cancelled"):
         bookings = bookings.order_by("-slot__starts_at", "-id")
     page, query_string = paginate(request, bookings)
-    labels = dict(BookingStatus.choices)
     return {
         "page_obj": page,
         "query_string": query_string,
         "status": status,
-        "tabs": [(s, labels[s], counts[s]) for s in REQUEST_TABS],
+        "tabs": tabs,
         "now": timezone.now(),
     }
 
@@ -170,17 +193,28 @@ def _decide(request: HttpRequest, booking: Booking, form, action) -> HttpRespons
             booking = action(form.cleaned_data if form is not None else {})
         except BookingError as refusal:
             problem = refusal.message
+    back = request.POST.get("next", "")
+    if not back.startswith("/") or back.startswith("//"):
+        back = reverse("scheduling:educator-requests")
     if request.htmx:
         booking = Booking.objects.with_related().get(pk=booking.pk)
-        context = {"booking": booking, "now": timezone.now(), "problem": problem}
-        return render(request, "scheduling/educator/requests.html#request-card", context)
+        context = {"booking": booking, "now": timezone.now(), "problem": problem, "next_url": back}
+        response = render(request, "scheduling/educator/requests.html#request-card", context)
+        if not problem:
+            # The card changes in place; the tab counts (out of band) and the navigation
+            # badge (an htmx event it listens for) follow at once, not at the next poll.
+            tabs = {
+                "tabs": _request_tabs(request),
+                "status": QueryDict(urlsplit(back).query).get("status", "pending"),
+                "oob": True,
+            }
+            response.write(render_to_string("scheduling/educator/requests.html#request-tabs", tabs))
+            response["HX-Trigger"] = "requests-changed"
+        return response
     if problem:
         messages.error(request, problem)
     else:
         messages.success(request, f"Request {booking.get_status_display().lower()}.")
-    back = request.POST.get("next", "")
-    if not back.startswith("/") or back.startswith("//"):
-        back = reverse("scheduling:educator-requests")
     return redirect(back)
 
 

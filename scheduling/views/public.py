@@ -89,11 +89,12 @@ def mentor_detail(request: HttpRequest, mentor_id: int) -> HttpResponse:
     """An educator's profile and open slots; students book course-less slots right here."""
     mentor = get_object_or_404(User, pk=mentor_id, role=User.Role.EDUCATOR)
     courses = _courses_for(request).filter(educator=mentor).order_by("title")
-    open_slots = selectors.open_slots(educator=mentor)
+    is_student = request.user.is_authenticated and request.user.is_student
+    open_slots = selectors.open_slots(educator=mentor, student=request.user if is_student else None)
     page, query_string = paginate(request, open_slots, per_page=20)
     bookable = Slot.objects.filter(educator=mentor)  # the service checks enrolment
     form = None
-    if request.user.is_authenticated and request.user.is_student:
+    if is_student:
         form = BookingRequestForm(
             request.POST if request.method == "POST" else None, slots=bookable
         )

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import student_required
 from accounts.models import User
 
-from .. import selectors, services
+from .. import errors, selectors, services
 from ..errors import BookingError
 from ..forms import BookingRequestForm, ReasonForm
 from ..models import Booking, BookingStatus, Slot
@@ -72,13 +72,16 @@ def book_session(request: HttpRequest, course_id: int) -> HttpResponse:
         if response is not None:
             return response
     # Re-read availability after a refusal: the page shows what is bookable now.
-    page, query_string = paginate(request, selectors.open_slots(course=course), per_page=20)
+    slots = selectors.open_slots(course=course, student=request.user)
+    page, query_string = paginate(request, slots, per_page=20)
     return render(
         request,
         "scheduling/student/book_session.html",
         {
             "course": course,
             "enrolled": enrolled,
+            # Not enrolled: the enrol box above the form already says why, with its button.
+            "enrol_refused": not enrolled and errors.NOT_ENROLLED in form.non_field_errors(),
             "form": form,
             "page_obj": page,
             "days": group_by_day(page.object_list),
