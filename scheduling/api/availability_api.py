@@ -27,6 +27,7 @@ from .schemas import (
     CourseListEnvelope,
     EmptyEnvelope,
     EnrollmentEnvelope,
+    Page,
     RejectIn,
     RequestEnvelope,
     RequestIn,
@@ -40,7 +41,12 @@ from .schemas import (
 router = Router(tags=["Availability / Session-request API"])
 
 
-def slot_data(slot: Slot) -> dict:
+def slot_data(slot: Slot, viewer=None) -> dict:
+    """A slot as the contract's clients read it.
+
+    The slot's default meeting link is shown to its educator only: students get a link
+    through an approved request, never by browsing open slots.
+    """
     return {
         "id": slot.pk,
         "educatorId": slot.educator_id,
@@ -53,10 +59,18 @@ def slot_data(slot: Slot) -> dict:
         "seatsTaken": slot.seats_taken,
         "seatsLeft": slot.seats_left,
         "requiresApproval": slot.requires_approval,
-        "meetingLink": slot.meeting_link or None,
+        "meetingLink": (slot.meeting_link or None) if _owns(viewer, slot) else None,
         "note": slot.note,
         "withdrawn": slot.is_withdrawn,
     }
+
+
+def _owns(viewer, slot: Slot) -> bool:
+    return viewer is not None and viewer.is_authenticated and slot.educator_id == viewer.pk
+
+
+def _slot_serializer(request: HttpRequest):
+    return lambda slot: slot_data(slot, request.user)
 
 
 def request_data(booking: Booking) -> dict:
@@ -135,7 +149,7 @@ def create_slot(request: HttpRequest, payload: SlotIn):
         note=payload.note or "",
     )
     slot = Slot.objects.select_related("educator", "course").get(pk=slot.pk)
-    return Status(201, envelope("Availability slot created", slot_data(slot)))
+    return Status(201, envelope("Availability slot created", slot_data(slot, request.user)))
 
 
 @router.get(
@@ -144,12 +158,12 @@ def create_slot(request: HttpRequest, payload: SlotIn):
     response={200: SlotListEnvelope, **ERRORS},
     summary="The logged-in educator's slots (?upcoming=true: not yet ended, not withdrawn)",
 )
-def educator_slots(request: HttpRequest, upcoming: bool = False):
+def educator_slots(request: HttpRequest, upcoming: bool = False, page: Page = 1):
     require_role(request, "educator")
     slots = Slot.objects.for_educator(request.user).select_related("educator", "course")
     if upcoming:
         slots = slots.upcoming().filter(withdrawn_at__isnull=True)
-    data, meta = paginate(request, slots.order_by("starts_at", "id"), slot_data)
+    data, meta = paginate(slots.order_by("starts_at", "id"), _slot_serializer(request), page)
     return Status(200, envelope("Availability slots", data, meta=meta))
 
 
@@ -159,11 +173,12 @@ def educator_slots(request: HttpRequest, upcoming: bool = False):
     response={200: SlotListEnvelope, **ERRORS},
     summary="A course's open slots with seats left",
 )
-def course_slots(request: HttpRequest, courseId: int):
+def course_slots(request: HttpRequest, courseId: int, page: Page = 1):
     course = get_object_or_404(Course, pk=courseId)
     if not course.is_published and course.educator_id != request.user.pk:
         raise ApiError(404, "No course with this id.")
-    data, meta = paginate(request, selectors.open_slots(course=course), slot_data)
+    slots = selectors.open_slots(course=course)
+    data, meta = paginate(slots, _slot_serializer(request), page)
     return Status(200, envelope("Open slots", data, meta=meta))
 
 
@@ -173,8 +188,10 @@ def course_slots(request: HttpRequest, courseId: int):
     response={200: SlotEnvelope, **ERRORS},
     summary="Change a slot (only the fields sent change)",
 )
-def update_slot(request: HttpRequest, slotId: int, payload: SlotUpdateIn):
+def update_slot(request: HttpRequest, slotId: int, payload: SlotUpdateIn | None = None):
+    """Only the fields sent change; an empty body changes nothing, like `{}`."""
     slot = get_object_or_404(Slot.objects.select_related("educator"), pk=slotId)
+    payload = payload or SlotUpdateIn()
     sent = payload.model_fields_set
     changes: dict = {}
     if "courseId" in sent:
@@ -193,7 +210,7 @@ def update_slot(request: HttpRequest, slotId: int, payload: SlotUpdateIn):
         changes["note"] = payload.note or ""
     services.slot_update(slot=slot, by=request.user, **changes)
     slot = Slot.objects.select_related("educator", "course").get(pk=slot.pk)
-    return Status(200, envelope("Availability slot updated", slot_data(slot)))
+    return Status(200, envelope("Availability slot updated", slot_data(slot, request.user)))
 
 
 @router.delete(
@@ -234,10 +251,10 @@ def request_session(request: HttpRequest, payload: RequestIn):
     response={200: RequestListEnvelope, **ERRORS},
     summary="The logged-in student's requests, newest first",
 )
-def my_requests(request: HttpRequest, status: str | None = None):
+def my_requests(request: HttpRequest, status: str | None = None, page: Page = 1):
     require_role(request, "student")
     bookings = selectors.student_bookings(student=request.user, status=_status_filter(request))
-    data, meta = paginate(request, bookings, request_data)
+    data, meta = paginate(bookings, request_data, page)
     return Status(200, envelope("Session requests", data, meta=meta))
 
 
@@ -247,10 +264,10 @@ def my_requests(request: HttpRequest, status: str | None = None):
     response={200: RequestListEnvelope, **ERRORS},
     summary="Requests on the logged-in educator's slots",
 )
-def educator_requests(request: HttpRequest, status: str | None = None):
+def educator_requests(request: HttpRequest, status: str | None = None, page: Page = 1):
     require_role(request, "educator")
     bookings = selectors.educator_bookings(educator=request.user, status=_status_filter(request))
-    data, meta = paginate(request, bookings, request_data)
+    data, meta = paginate(bookings, request_data, page)
     return Status(200, envelope("Session requests", data, meta=meta))
 
 
@@ -326,8 +343,8 @@ def _courses_for(user):
     response={200: CourseListEnvelope, **ERRORS},
     summary="Published courses (enrolled: whether the logged-in student is enrolled)",
 )
-def courses(request: HttpRequest):
-    data, meta = paginate(request, _courses_for(request.user), course_data)
+def courses(request: HttpRequest, page: Page = 1):
+    data, meta = paginate(_courses_for(request.user), course_data, page)
     return Status(200, envelope("Courses", data, meta=meta))
 
 
@@ -339,7 +356,6 @@ def courses(request: HttpRequest):
 )
 def enroll(request: HttpRequest, courseId: int):
     course = get_object_or_404(Course, pk=courseId, is_published=True)
-    require_role(request, "student")
     _, created = services.enroll(student=request.user, course=course)
     course = _courses_for(request.user).get(pk=course.pk)
     if created:

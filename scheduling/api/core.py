@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -36,6 +39,14 @@ NOT_FOUND = "Not found."
 METHOD_NOT_ALLOWED = "Method not allowed."
 THROTTLED = "Too many requests; try again later."
 SERVER_ERROR = "Something went wrong on our side."
+BAD_DATETIME = "Enter a date and time (ISO 8601)."
+DATETIME_TOO_LATE = "Enter a date and time before the year 9999."
+BAD_REQUEST = "The request could not be read (too large or malformed)."
+
+# Far enough from datetime.max that adding a 24-hour slot or showing it in any timezone
+# cannot overflow; an input sanity bound, not a booking rule.
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+HAS_TIME = re.compile(r"\d[Tt ]\d")
 
 STATUS_MESSAGES = {
     400: INVALID_INPUT,
@@ -71,15 +82,12 @@ def error_response(status: int, message: str, errors: dict | None = None) -> Jso
     return JsonResponse(body, status=status)
 
 
-def paginate(request: HttpRequest, items, serialize) -> tuple[list, dict]:
-    """One page of `items` (50 a page) and its meta; `?page=` past the end is empty."""
-    raw = request.GET.get("page", "1")
-    try:
-        page = int(raw)
-    except ValueError:
-        page = 0
-    if page < 1:
-        raise ApiError(400, INVALID_INPUT, {"page": ["Page must be a whole number from 1."]})
+def paginate(items, serialize, page: int) -> tuple[list, dict]:
+    """One page of `items` (50 a page) and its meta; a `?page=` past the end is empty.
+
+    `page` is a declared query parameter of each list endpoint, so the OpenAPI document
+    describes it and a page below 1 or not a number is refused as `errors.page`.
+    """
     total = items.count()
     start = (page - 1) * PAGE_SIZE
     rows = list(items[start : start + PAGE_SIZE]) if start < total else []
@@ -102,18 +110,25 @@ def utc_plain(value: datetime | None) -> str | None:
 
 
 def parse_datetime(value: Any, field: str) -> datetime:
-    """ISO 8601 with an offset or Z, or "YYYY-MM-DD HH:MM:SS"; a naive value is UTC."""
-    if not isinstance(value, str) or not value.strip():
-        raise ApiError(400, INVALID_INPUT, {field: ["Enter a date and time (ISO 8601)."]})
+    """ISO 8601 with an offset or Z, or "YYYY-MM-DD HH:MM[:SS]"; a naive value is UTC.
+
+    A date without a time is refused rather than read as midnight: a client that sends
+    one has most likely lost the time on the way.
+    """
+    if not isinstance(value, str) or not HAS_TIME.search(value):
+        raise ApiError(400, INVALID_INPUT, {field: [BAD_DATETIME]})
     text = value.strip()
     if text.endswith(("z", "Z")):
         text = text[:-1] + "+00:00"
     try:
         parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise ApiError(400, INVALID_INPUT, {field: ["Enter a date and time (ISO 8601)."]}) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        parsed = parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise ApiError(400, INVALID_INPUT, {field: [BAD_DATETIME]}) from None
+    if parsed >= LATEST:
+        raise ApiError(400, INVALID_INPUT, {field: [DATETIME_TOO_LATE]})
     return parsed
 
 
@@ -129,6 +144,9 @@ def require_csrf(request: HttpRequest) -> None:
     """Django's CSRF rules for unsafe methods (the test client may opt out, as usual)."""
     if request.method in SAFE_METHODS:
         return
+    # Read the raw body first: the CSRF check parses form data (request.POST), and a
+    # multipart parse would otherwise consume the stream the JSON body is read from.
+    request.body  # noqa: B018
     try:
         refused = check_csrf(request) is not None
     except MultiPartParserError:  # Django reads form data first; a broken form is bad input
@@ -216,6 +234,12 @@ def _http_error(request, exc: HttpError):
     return error_response(exc.status_code, message or str(exc))
 
 
+@api.exception_handler(SuspiciousOperation)
+def _bad_request(request, exc):
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE and the like: bad input, as Django says."""
+    return error_response(400, BAD_REQUEST)
+
+
 @api.exception_handler(Http404)
 def _not_found(request, exc):
     return error_response(404, NOT_FOUND)
@@ -227,8 +251,13 @@ def _server_error(request, exc):
     return error_response(500, SERVER_ERROR)
 
 
+@csrf_exempt
 def api_fallback(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-    """Unknown paths under /api/ and /session/: a JSON 404, never an HTML page."""
+    """Unknown paths under /api/ and /session/: a JSON 404, never an HTML page.
+
+    CSRF-exempt because there is nothing to protect: a POST to a path that does not exist
+    is a 404, not a CSRF refusal.
+    """
     return error_response(404, NOT_FOUND)
 
 

@@ -4,18 +4,46 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from ninja import Field, Schema
-from pydantic import StrictBool, StrictInt, StrictStr, create_model
+from ninja import Field, Query, Schema
+from pydantic import AfterValidator, BeforeValidator, StrictBool, StrictInt, StrictStr, create_model
 
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+def storable(value: str) -> str:
+    """Refuse text no database column can hold: a NUL (PostgreSQL) or a lone surrogate."""
+    if "\x00" in value:
+        raise ValueError("Text cannot contain NUL characters.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("Text must be valid Unicode.") from None
+    return value
+
+
+Text = Annotated[StrictStr, AfterValidator(storable)]
+
+
+def whole_id(value: Any) -> Any:
+    """An id is a JSON integer, or a string of digits as clients of string-id APIs send.
+
+    `true` or `1.0` are not ids, although pydantic's lax mode would read them as 1.
+    """
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("Give the id as a whole number.")
+    return value
+
+
+Id = Annotated[int, BeforeValidator(whole_id), Field(ge=1, le=2**63 - 1)]
 WhenText = Annotated[
-    StrictStr,
+    Text,
     Field(
         description="ISO 8601 with an offset or Z (a naive value is UTC), "
         "or 'YYYY-MM-DD HH:MM:SS' in UTC",
         examples=["2030-01-15T10:00:00Z"],
     ),
 ]
+Page = Annotated[int, Query(ge=1, description="Page number; 50 items a page")]
 Status = Literal["pending", "approved", "rejected", "completed", "cancelled"]
 
 
@@ -35,9 +63,9 @@ class Meta(Schema):
 
 
 class LoginIn(Schema):
-    username: StrictStr | None = None
-    email: StrictStr | None = None
-    password: StrictStr
+    username: Text | None = None
+    email: Text | None = None
+    password: Text
 
 
 class UserOut(Schema):
@@ -101,8 +129,8 @@ class SlotIn(Schema):
     endTime: WhenText | None = None
     capacity: StrictInt = 1
     requiresApproval: StrictBool = True
-    meetingLink: StrictStr | None = None
-    note: StrictStr | None = None
+    meetingLink: Text | None = None
+    note: Text | None = None
 
 
 class SlotUpdateIn(Schema):
@@ -111,8 +139,8 @@ class SlotUpdateIn(Schema):
     endTime: WhenText | None = None
     capacity: StrictInt | None = None
     requiresApproval: StrictBool | None = None
-    meetingLink: StrictStr | None = None
-    note: StrictStr | None = None
+    meetingLink: Text | None = None
+    note: Text | None = None
 
 
 class SlotOut(Schema):
@@ -134,19 +162,19 @@ class SlotOut(Schema):
 
 class RequestIn(Schema):
     slotId: Id
-    message: StrictStr | None = None
+    message: Text | None = None
 
 
 class ApproveIn(Schema):
-    meetingLink: StrictStr | None = None
+    meetingLink: Text | None = None
 
 
 class RejectIn(Schema):
-    reason: StrictStr | None = None
+    reason: Text | None = None
 
 
 class CancelIn(Schema):
-    reason: StrictStr | None = None
+    reason: Text | None = None
 
 
 class RequestOut(Schema):

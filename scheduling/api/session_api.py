@@ -25,6 +25,7 @@ from .schemas import (
     ERRORS,
     BookSessionIn,
     EmptyEnvelope,
+    Page,
     SessionBookingEnvelope,
     SessionEnvelope,
     SessionIn,
@@ -100,8 +101,10 @@ def add_session(request: HttpRequest, payload: SessionIn):
     response={200: SessionEnvelope, **ERRORS},
     summary="Update a mentor session",
 )
-def update_session(request: HttpRequest, sessionId: int, payload: SessionUpdateIn):
+def update_session(request: HttpRequest, sessionId: int, payload: SessionUpdateIn | None = None):
+    """Only the fields sent change; an empty body changes nothing, like `{}`."""
     slot = _own_session(request, sessionId)
+    payload = payload or SessionUpdateIn()
     changes: dict = {}
     if payload.scheduledAt is not None:
         changes["starts_at"] = parse_datetime(payload.scheduledAt, "scheduledAt")
@@ -118,14 +121,14 @@ def update_session(request: HttpRequest, sessionId: int, payload: SessionUpdateI
     response={200: SessionListEnvelope, **ERRORS},
     summary="A mentor's upcoming sessions, soonest first",
 )
-def get_sessions(request: HttpRequest, mentorId: int):
+def get_sessions(request: HttpRequest, mentorId: int, page: Page = 1):
     mentor = get_object_or_404(User, pk=mentorId, role=User.Role.EDUCATOR)
     sessions = (
         Slot.objects.for_educator(mentor)
         .filter(course__isnull=True, withdrawn_at__isnull=True, starts_at__gt=timezone.now())
         .order_by("starts_at", "id")
     )
-    data, meta = paginate(request, sessions, session_data)
+    data, meta = paginate(sessions, session_data, page)
     return Status(200, envelope(LISTED, data, meta=meta))
 
 

@@ -13,5 +13,6 @@ api.add_router("", availability_router)
 
 urlpatterns = [
     path("", api.urls),
-    re_path(r"^(?:api|session)/", api_fallback),
+    # "/api" and "/session" too: without this, APPEND_SLASH would answer with an HTML 301.
+    re_path(r"^(?:api|session)(?:/|$)", api_fallback),
 ]

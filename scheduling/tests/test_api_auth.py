@@ -170,3 +170,42 @@ def test_a_form_body_without_boundary_is_400_not_500(client):
     response = client.post("/api/auth/login", b"x", content_type="multipart/form-data")
     assert response.status_code == 400
     assert response.json()["success"] is False
+
+
+def test_login_with_text_a_database_cannot_store_is_400(csrf_client):
+    token = csrf_token(csrf_client)
+    for username in ("stu\x00dent", "\udfff"):
+        status, body = post(
+            csrf_client, "/api/auth/login", {"username": username, "password": "x"}, token
+        )
+        assert status == 400 and "username" in body["errors"], body
+
+
+def test_openapi_document_describes_pagination_and_optional_bodies(client):
+    _, doc = call(client, "GET", "/api/openapi.json")
+    for path in (
+        "/session/getSession/{mentorId}",
+        "/api/availability/educator/slots",
+        "/api/availability/course/{courseId}",
+        "/api/session/my-requests",
+        "/api/session/educator/requests",
+        "/api/courses",
+    ):
+        params = {p["name"]: p for p in doc["paths"][path]["get"]["parameters"]}
+        assert params["page"]["in"] == "query", path
+        assert params["page"]["schema"]["minimum"] == 1, path
+    for path in ("/session/api/updateSession/{sessionId}", "/api/availability/update/{slotId}"):
+        assert not doc["paths"][path]["put"]["requestBody"].get("required"), path
+
+
+def test_a_multipart_body_with_a_boundary_is_never_a_500(csrf_client, educator):
+    """The CSRF check parses form data; that must not eat the stream the JSON is read from."""
+    csrf_client.force_login(educator)
+    token = csrf_token(csrf_client)
+    response = csrf_client.post(
+        "/session/api/addSession",
+        {"scheduledAt": "2031-01-01T10:00:00Z", "quota": "2"},  # a real multipart form
+        HTTP_X_CSRFTOKEN=token,
+    )
+    assert response.status_code == 400
+    assert response.json()["success"] is False

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from scheduling import errors, services
@@ -458,7 +460,8 @@ def test_courses_list_with_enrolled_flag(client, student, course):
 def test_enroll_is_idempotent(client, student, educator, course):
     path = f"/api/courses/{course.pk}/enroll"
     assert call(client, "POST", path)[0] == 401
-    assert call(login(client, educator), "POST", path)[0] == 403
+    status, body = call(login(client, educator), "POST", path)
+    assert (status, body["message"]) == (403, errors.NOT_A_STUDENT_ENROL)
     login(client, student)
     first = call(client, "POST", path)
     second = call(client, "POST", path)
@@ -499,3 +502,138 @@ def test_lists_paginate_50_a_page(as_educator, educator):
     assert second["meta"] == {"page": 2, "pages": 2, "total": 52}
     status, body = call(as_educator, "GET", "/api/availability/educator/slots?page=zero")
     assert status == 400 and "page" in body["errors"]
+
+
+# ---------------------------------------------------------------- audit: what clients send
+
+
+def test_slot_meeting_link_is_shown_to_its_educator_only(client, educator, student, course):
+    slot = SlotFactory(educator=educator, course=course, meeting_link="https://meet.example.com/s")
+    services.enroll(student=student, course=course)
+    _, mine = call(login(client, educator), "GET", "/api/availability/educator/slots")
+    assert mine["data"][0]["meetingLink"] == "https://meet.example.com/s"
+    _, browsing = call(login(client, student), "GET", f"/api/availability/course/{course.pk}")
+    assert [s["id"] for s in browsing["data"]] == [slot.pk]
+    assert browsing["data"][0]["meetingLink"] is None
+    assert "meet.example.com" not in json.dumps(browsing)
+
+
+def test_update_slot_with_an_empty_body_changes_nothing(as_educator, educator):
+    slot = SlotFactory(educator=educator, capacity=4)
+    for raw in ("", "{}"):
+        status, body = call(as_educator, "PUT", f"/api/availability/update/{slot.pk}", raw=raw)
+        assert (status, body["data"]["capacity"]) == (200, 4)
+        assert body["data"]["startTime"] == iso(slot.starts_at)
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"startTime": "2030-01-01"}, "startTime"),  # a date without a time
+        ({"startTime": "2030-01-01T10:00:00Z", "endTime": "9999-12-31T23:59:59Z"}, "endTime"),
+        ({"startTime": "2030-01-01T10:00:00Z", "note": "a\x00b"}, "note"),
+        ({"startTime": "2030-01-01T10:00:00Z", "note": "\ud800"}, "note"),
+        (
+            {"startTime": "2030-01-01T10:00:00Z", "meetingLink": "https://a.example/\x00"},
+            "meetingLink",
+        ),
+        ({"startTime": "2030-01-01T10:00:00Z", "courseId": "abc"}, "courseId"),
+        ({"startTime": "2030-01-01T10:00:00Z", "courseId": -3}, "courseId"),
+        ({"startTime": "2030-01-01T10:00:00Z", "capacity": 10**40}, "capacity"),
+    ],
+)
+def test_create_slot_odd_input_is_400_never_500(as_educator, payload, field):
+    status, body = call(as_educator, "POST", "/api/availability/create", payload)
+    assert status == 400 and body["success"] is False
+    assert field in body["errors"], body
+    assert not Slot.objects.exists()
+
+
+def test_text_a_database_cannot_store_is_400(client, educator, student, slot):
+    login(client, student)
+    status, body = call(
+        client, "POST", "/api/session/request", {"slotId": slot.pk, "message": "hi\x00"}
+    )
+    assert status == 400 and "message" in body["errors"]
+    booking = BookingFactory(slot=SlotFactory(educator=educator, starts_at=future(days=4)))
+    login(client, educator)
+    path = f"/api/session/reject/{booking.pk}"
+    status, body = call(client, "PUT", path, {"reason": "busy\x00"})
+    assert status == 400 and "reason" in body["errors"]
+    assert Booking.objects.get(pk=booking.pk).status == "pending"
+
+
+def test_oversized_body_is_400_not_500(as_educator, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    payload = {"startTime": iso(future()), "note": "x" * 5000}
+    status, body = call(as_educator, "POST", "/api/availability/create", payload)
+    assert (status, body["success"]) == (400, False)
+    assert not Slot.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/courses",
+        "/api/availability/educator/slots",
+        "/api/session/educator/requests",
+    ],
+)
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "1.5"])
+def test_a_bad_page_is_400_keyed_page(as_educator, path, page):
+    status, body = call(as_educator, "GET", f"{path}?page={page}")
+    assert status == 400 and "page" in body["errors"], body
+
+
+def test_a_page_far_past_the_end_is_empty(as_educator):
+    status, body = call(as_educator, "GET", f"/api/courses?page={10**20}")
+    assert status == 200 and body["data"] == []
+    assert body["meta"]["total"] == 0
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api"),
+        ("GET", "/api/"),
+        ("GET", "/api/nothing"),
+        ("POST", "/api/nothing/here"),
+        ("GET", "/api/courses/"),
+        ("PUT", "/api/session/approve/abc"),
+    ],
+)
+def test_unknown_api_paths_are_json_404(method, path):
+    client = Client(enforce_csrf_checks=True)  # a POST to nowhere is a 404, not a CSRF 403
+    response = getattr(client, method.lower())(path)
+    assert response.status_code == 404
+    assert response.json() == {"success": False, "message": "Not found."}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("DELETE", "/api/courses"),
+        ("GET", "/api/availability/create"),
+        ("POST", "/api/availability/update/1"),
+        ("PUT", "/api/availability/delete/1"),
+        ("GET", "/api/session/request"),
+        ("POST", "/api/session/approve/1"),
+        ("GET", "/api/courses/1/enroll"),
+    ],
+)
+def test_wrong_methods_are_json_405(client, method, path):
+    status, body = call(client, method, path)
+    assert (status, body) == (405, {"success": False, "message": "Method not allowed."})
+
+
+def test_out_of_range_ids_in_paths_are_404(client, educator):
+    login(client, educator)
+    huge = 2**63
+    for method, path in (
+        ("PUT", f"/api/availability/update/{huge}"),
+        ("DELETE", f"/api/availability/delete/{huge}"),
+        ("PUT", f"/api/session/approve/{huge}"),
+        ("GET", f"/api/availability/course/{huge}"),
+    ):
+        status, body = call(client, method, path, {} if method == "PUT" else None)
+        assert (status, body["success"]) == (404, False), path

@@ -314,3 +314,149 @@ def test_wrong_method_and_unknown_paths_answer_json(client):
     assert (status, body["success"]) == (405, False)
     status, body = call(client, "GET", "/session/nothing/here")
     assert (status, body["success"]) == (404, False)
+
+
+# ---------------------------------------------------------------- inputs a client may send
+
+
+@pytest.mark.parametrize(
+    ("sent", "expected"),
+    [
+        ("2030-03-01T10:00Z", "2030-03-01 10:00:00"),  # no seconds, Z
+        ("2030-03-01 10:00", "2030-03-01 10:00:00"),  # no seconds, naive
+        ("2030-03-01T10:00:00.750z", "2030-03-01 10:00:00"),  # fraction, lower-case z
+        ("2030-03-01T23:30:00-02:00", "2030-03-02 01:30:00"),  # the UTC day differs
+    ],
+)
+def test_scheduled_at_variants_a_client_may_send(as_educator, sent, expected):
+    status, body = call(
+        as_educator, "POST", "/session/api/addSession", {"scheduledAt": sent, "quota": 2}
+    )
+    assert status == 201, body
+    assert body["data"]["scheduledAt"] == expected
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"scheduledAt": "2030-03-01", "quota": 2}, "scheduledAt"),  # a date, no time
+        ({"scheduledAt": "9999-12-31 23:30:00"}, "scheduledAt"),  # would overflow
+        ({"scheduledAt": "0001-01-01T00:00:00+01:00"}, "scheduledAt"),
+        ({"scheduledAt": "2030-02-30 10:00:00"}, "scheduledAt"),
+        ({"scheduledAt": "2030-03-01T10:00:00Z", "quota": "3"}, "quota"),  # a string
+        ({"scheduledAt": "2030-03-01T10:00:00Z", "quota": 2.5}, "quota"),
+        ({"scheduledAt": "2030-03-01T10:00:00Z", "quota": True}, "quota"),
+        ({"scheduledAt": "2030-03-01T10:00:00Z", "quota": 10**30}, "quota"),
+        ({"scheduledAt": "2030-03-01T10:00:00Z", "duration": 10**30}, "duration"),
+        ({"scheduledAt": "2030-03-01T10:00:00Z", "duration": -60}, "duration"),
+    ],
+)
+def test_add_session_odd_input_is_400_never_500(as_educator, payload, field):
+    status, body = call(as_educator, "POST", "/session/api/addSession", payload)
+    assert status == 400 and body["success"] is False
+    assert field in body["errors"], body
+    assert not Slot.objects.exists()
+
+
+@pytest.mark.parametrize("raw", ["", "null", "[]", '"text"', "{", '{"scheduledAt": }'])
+def test_add_session_without_a_json_object_is_400(as_educator, raw):
+    status, body = call(as_educator, "POST", "/session/api/addSession", raw=raw)
+    assert status == 400 and body["success"] is False and body["message"]
+
+
+def test_add_session_ignores_unknown_keys(as_educator):
+    status, body = call(
+        as_educator,
+        "POST",
+        "/session/api/addSession",
+        {"scheduledAt": plain(future()), "quota": 2, "topic": "extra"},
+    )
+    assert status == 201 and body["data"]["quota"] == 2
+
+
+def test_update_session_with_an_empty_body_changes_nothing(as_educator, educator):
+    slot = SlotFactory(educator=educator, capacity=3)
+    for raw in ("", "{}"):
+        status, body = call(as_educator, "PUT", f"/session/api/updateSession/{slot.pk}", raw=raw)
+        assert (status, body["message"]) == (200, "successfully update mentor session")
+        assert (body["data"]["quota"], body["data"]["scheduledAt"]) == (3, plain(slot.starts_at))
+
+
+def test_update_session_enormous_duration_is_400(as_educator, educator):
+    slot = SlotFactory(educator=educator)
+    status, body = call(
+        as_educator, "PUT", f"/session/api/updateSession/{slot.pk}", {"duration": 10**25}
+    )
+    assert status == 400 and "duration" in body["errors"]
+
+
+def test_session_ids_out_of_range_are_404_or_400(as_educator, educator):
+    huge = 2**63
+    status, body = call(as_educator, "PUT", f"/session/api/updateSession/{huge}", {"quota": 2})
+    assert (status, body["success"]) == (404, False)
+    status, body = call(as_educator, "DELETE", f"/session/api/deleteSession/{huge}")
+    assert (status, body["success"]) == (404, False)
+    status, body = call(as_educator, "GET", f"/session/getSession/{huge}")
+    assert (status, body["success"]) == (404, False)
+    status, body = call(as_educator, "DELETE", "/session/api/deleteSession/-1")
+    assert (status, body["success"]) == (404, False)
+
+
+def test_book_session_with_odd_session_ids(client, educator, student):
+    slot = SlotFactory(educator=educator, capacity=5)
+    client.force_login(student)
+    path = f"/session/api/student/bookSession/{educator.pk}"
+    for sent in (-1, 0, 2**63, 1.5, float(slot.pk), True, None, [slot.pk], "1 2", "", "abc"):
+        status, body = call(client, "POST", path, {"session_id": sent})
+        assert status == 400 and "session_id" in body["errors"], (sent, body)
+    status, body = call(client, "POST", path, {"session_id": str(slot.pk)})  # "12" is an id
+    assert (status, body["message"]) == (201, "successfully book mentoring session")
+
+
+def test_book_session_response_keys(client, educator, student):
+    slot = SlotFactory(educator=educator)
+    client.force_login(student)
+    status, body = call(
+        client, "POST", f"/session/api/student/bookSession/{educator.pk}", {"session_id": slot.pk}
+    )
+    assert status == 201
+    assert set(body["data"]) >= {
+        "scheduledAt",
+        "mentor_name",
+        "student_name",
+        "field",
+        "bookedAt",
+        "id",
+        "status",
+    }
+    assert body["data"]["scheduledAt"] == plain(slot.starts_at)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/session"),
+        ("GET", "/session/"),
+        ("POST", "/session/api/addSession/"),
+        ("GET", "/session/getSession/1/"),
+        ("GET", "/session/getSession/abc"),
+    ],
+)
+def test_unknown_session_paths_are_json_404(client, method, path):
+    status, body = call(client, method, path)
+    assert (status, body) == (404, {"success": False, "message": "Not found."})
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/session/getSession/1"),
+        ("GET", "/session/api/updateSession/1"),
+        ("PATCH", "/session/api/updateSession/1"),
+        ("POST", "/session/api/deleteSession/1"),
+        ("GET", "/session/api/student/bookSession/1"),
+    ],
+)
+def test_wrong_methods_on_session_paths_are_json_405(client, method, path):
+    status, body = call(client, method, path)
+    assert (status, body["success"]) == (405, False)
