@@ -8,6 +8,7 @@ from __future__ import annotations
 
 # Who may do what (403)
 NOT_A_STUDENT = "Only students can request sessions."
+NOT_A_STUDENT_ENROL = "Only students can enrol in courses."
 NOT_AN_EDUCATOR = "Only educators can do this."
 NOT_SLOT_OWNER = "Only the educator who owns this slot can do this."
 NOT_COURSE_OWNER = "Only the educator who owns this course can do this."

@@ -362,7 +362,7 @@ def course_update(*, course: Course, by: User, **changes) -> Course:
 def enroll(*, student: User, course: Course) -> tuple[Enrollment, bool]:
     """Enrol a student in a published course; enrolling twice changes nothing."""
     if not student.is_student:
-        raise BookingError(errors.FORBIDDEN, errors.NOT_A_STUDENT)
+        raise BookingError(errors.FORBIDDEN, errors.NOT_A_STUDENT_ENROL)
     if not course.is_published:
         raise BookingError(errors.CONFLICT, errors.COURSE_NOT_PUBLISHED)
     try:

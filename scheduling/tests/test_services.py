@@ -532,7 +532,7 @@ def test_enrolment_is_idempotent(course, student):
 
 
 def test_enrolment_only_for_students_in_published_courses(course, educator, student):
-    with refused(errors.FORBIDDEN, errors.NOT_A_STUDENT):
+    with refused(errors.FORBIDDEN, errors.NOT_A_STUDENT_ENROL):
         services.enroll(student=educator, course=course)
     services.course_update(course=course, by=educator, is_published=False)
     with refused(errors.CONFLICT, errors.COURSE_NOT_PUBLISHED):
