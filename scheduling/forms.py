@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django import forms
 from django.utils import timezone
 
+from . import errors, services
 from .errors import BookingError
 from .models import MAX_CAPACITY, MESSAGE_MAX_LENGTH, MIN_CAPACITY, Course, Slot
 
@@ -137,6 +138,10 @@ class SlotForm(ServiceErrorMixin, forms.Form):
         data = super().clean()
         if data.get("duration") is None and not data.get("end_time") and "duration" in data:
             self.add_error("duration", "Give a duration or an end time.")
+        # The service refuses such dates too; stopping here keeps the arithmetic in
+        # service_kwargs from overflowing on the last day a datetime can hold.
+        if data.get("date") and data["date"].year >= services.LATEST.year:
+            self.add_error("date", errors.TOO_FAR_AHEAD)
         return data
 
     def add_service_error(self, error: BookingError) -> None:

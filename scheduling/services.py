@@ -6,7 +6,7 @@ books, or the educator whose slots change) first, then the slot row, then bookin
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
@@ -33,6 +33,9 @@ from .models import (
 DEFAULT_DURATION = timedelta(minutes=60)
 MIN_DURATION = timedelta(minutes=5)
 MAX_DURATION = timedelta(hours=24)
+# An input bound, not a booking rule: far enough from datetime.max that adding a day or
+# showing the time in any timezone cannot overflow.
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 
 _UNSET = object()
 
@@ -100,9 +103,15 @@ def _lock_booking(booking: Booking) -> Booking:
 # ---------------------------------------------------------------- slots
 
 
-def _aware(value: datetime) -> datetime:
-    if timezone.is_naive(value):
-        return timezone.make_aware(value, timezone.get_current_timezone())
+def _aware(value: datetime, *, field: str) -> datetime:
+    """`value` with a timezone (naive: the current one), refused when out of range."""
+    try:
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value, timezone.get_current_timezone())
+        if value >= LATEST:
+            raise BookingError(errors.INVALID, errors.TOO_FAR_AHEAD, field=field)
+    except OverflowError:
+        raise BookingError(errors.INVALID, errors.TOO_FAR_AHEAD, field=field) from None
     return value
 
 
@@ -110,9 +119,9 @@ def _resolve_times(
     starts_at: datetime, ends_at: datetime | None, duration: timedelta | int | None
 ) -> tuple[datetime, datetime]:
     """The end is given, or the start plus a duration (60 minutes unless said)."""
-    starts_at = _aware(starts_at)
+    starts_at = _aware(starts_at, field="starts_at")
     if ends_at is not None:
-        return starts_at, _aware(ends_at)
+        return starts_at, _aware(ends_at, field="ends_at")
     if duration is None:
         duration = DEFAULT_DURATION
     elif isinstance(duration, bool) or not isinstance(duration, (int, timedelta)):
@@ -128,11 +137,14 @@ def _resolve_times(
 
 
 def _check_times(starts_at: datetime, ends_at: datetime, *, now: datetime) -> None:
+    # Callers that pass aware datetimes straight in (the admin's form) get the bound too.
+    starts_at, ends_at = _aware(starts_at, field="starts_at"), _aware(ends_at, field="ends_at")
     if starts_at <= now:
         raise BookingError(errors.INVALID, errors.START_IN_PAST, field="starts_at")
     if ends_at <= starts_at:
         raise BookingError(errors.INVALID, errors.ENDS_BEFORE_START, field="ends_at")
-    if ends_at - starts_at > MAX_DURATION:
+    # The same bounds whether the length came as a duration or as an end.
+    if not MIN_DURATION <= ends_at - starts_at <= MAX_DURATION:
         raise BookingError(errors.INVALID, errors.DURATION_RANGE, field="ends_at")
 
 
@@ -289,7 +301,8 @@ def slot_withdraw(*, slot: Slot, by: User, reason: str = "") -> Slot:
     """Take a slot off the calendar without deleting anything.
 
     Its pending and approved bookings become cancelled with the reason recorded in their
-    history, and each student is told. A slot that has started cannot be withdrawn.
+    history, and each student is told; the returned slot's `cancelled_bookings` says how
+    many. A slot that has started cannot be withdrawn.
     """
     _require_slot_owner(by, slot)
     reason = _text(reason) or errors.WITHDRAWN_DEFAULT_REASON
@@ -306,7 +319,9 @@ def slot_withdraw(*, slot: Slot, by: User, reason: str = "") -> Slot:
         bookings = Booking.objects.select_for_update(of=("self",)).filter(
             slot=slot, status__in=ACTIVE_STATUSES
         )
+        cancelled = 0
         for booking in bookings.select_related("student", "slot", "slot__educator"):
+            cancelled += 1
             _transition(
                 booking,
                 to=BookingStatus.CANCELLED,
@@ -316,6 +331,7 @@ def slot_withdraw(*, slot: Slot, by: User, reason: str = "") -> Slot:
                 cancelled_at=now,
             )
         slot.refresh_from_db()
+        slot.cancelled_bookings = cancelled  # counted under the lock: what the caller reports
         return slot
 
 

@@ -14,6 +14,7 @@ from .core import (
     INVALID_INPUT,
     ApiError,
     envelope,
+    optional_body,
     paginate,
     parse_datetime,
     require_role,
@@ -191,7 +192,7 @@ def course_slots(request: HttpRequest, courseId: int, page: Page = 1):
 def update_slot(request: HttpRequest, slotId: int, payload: SlotUpdateIn | None = None):
     """Only the fields sent change; an empty body changes nothing, like `{}`."""
     slot = get_object_or_404(Slot.objects.select_related("educator"), pk=slotId)
-    payload = payload or SlotUpdateIn()
+    payload = optional_body(request, payload, SlotUpdateIn)
     sent = payload.model_fields_set
     changes: dict = {}
     if "courseId" in sent:

@@ -7,6 +7,7 @@ where exceptions (domain refusals, validation, auth, throttling) become such env
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import re
@@ -25,6 +26,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security.apikey import APIKeyCookie
 from ninja.utils import check_csrf
 
+from scheduling import errors, services
 from scheduling.errors import BookingError
 
 logger = logging.getLogger(__name__)
@@ -40,12 +42,9 @@ METHOD_NOT_ALLOWED = "Method not allowed."
 THROTTLED = "Too many requests; try again later."
 SERVER_ERROR = "Something went wrong on our side."
 BAD_DATETIME = "Enter a date and time (ISO 8601)."
-DATETIME_TOO_LATE = "Enter a date and time before the year 9999."
 BAD_REQUEST = "The request could not be read (too large or malformed)."
+BODY_NOT_OBJECT = "Send a JSON object."
 
-# Far enough from datetime.max that adding a 24-hour slot or showing it in any timezone
-# cannot overflow; an input sanity bound, not a booking rule.
-LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 HAS_TIME = re.compile(r"\d[Tt ]\d")
 
 STATUS_MESSAGES = {
@@ -127,15 +126,28 @@ def parse_datetime(value: Any, field: str) -> datetime:
         parsed = parsed.astimezone(UTC)
     except (ValueError, OverflowError):
         raise ApiError(400, INVALID_INPUT, {field: [BAD_DATETIME]}) from None
-    if parsed >= LATEST:
-        raise ApiError(400, INVALID_INPUT, {field: [DATETIME_TOO_LATE]})
+    if parsed >= services.LATEST:  # the services' own bound, keyed by the client's name here
+        raise ApiError(400, INVALID_INPUT, {field: [errors.TOO_FAR_AHEAD]})
     return parsed
+
+
+def optional_body(request: HttpRequest, payload, schema):
+    """An all-optional body: none at all changes nothing, like `{}`; but a body that is
+    JSON yet not an object (`[]`, `null`, `5`) is a wrong type, not "no change"."""
+    raw = request.body.strip()
+    if raw:
+        try:
+            sent = json.loads(raw)
+        except ValueError:
+            sent = None
+        # Checked here, not by the schema: its parser reads `[]` or `5` as "no fields".
+        if not isinstance(sent, dict):
+            raise ApiError(400, INVALID_INPUT, {"body": [BODY_NOT_OBJECT]})
+    return payload if payload is not None else schema()
 
 
 def require_role(request: HttpRequest, role: str) -> None:
     if request.user.role != role:
-        from scheduling import errors
-
         message = errors.NOT_A_STUDENT if role == "student" else errors.NOT_AN_EDUCATOR
         raise ApiError(403, message)
 

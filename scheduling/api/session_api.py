@@ -15,6 +15,7 @@ from .core import (
     INVALID_INPUT,
     ApiError,
     envelope,
+    optional_body,
     paginate,
     parse_datetime,
     require_role,
@@ -104,7 +105,7 @@ def add_session(request: HttpRequest, payload: SessionIn):
 def update_session(request: HttpRequest, sessionId: int, payload: SessionUpdateIn | None = None):
     """Only the fields sent change; an empty body changes nothing, like `{}`."""
     slot = _own_session(request, sessionId)
-    payload = payload or SessionUpdateIn()
+    payload = optional_body(request, payload, SessionUpdateIn)
     changes: dict = {}
     if payload.scheduledAt is not None:
         changes["starts_at"] = parse_datetime(payload.scheduledAt, "scheduledAt")

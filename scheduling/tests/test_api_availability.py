@@ -125,6 +125,7 @@ def test_create_slot_with_end_time(as_educator):
         ({"startTime": "soon"}, "startTime"),
         ({"startTime": "2020-01-01T10:00:00Z"}, "startTime"),
         ({"startTime": "2030-01-01T10:00:00Z", "endTime": "2030-01-01T09:00:00Z"}, "endTime"),
+        ({"startTime": "2030-01-01T10:00:00Z", "endTime": "2030-01-01T10:00:30Z"}, "endTime"),
         ({"startTime": "2030-01-01T10:00:00Z", "capacity": 0}, "capacity"),
         ({"startTime": "2030-01-01T10:00:00Z", "capacity": "3"}, "capacity"),
         ({"startTime": "2030-01-01T10:00:00Z", "requiresApproval": "yes"}, "requiresApproval"),
@@ -637,3 +638,13 @@ def test_out_of_range_ids_in_paths_are_404(client, educator):
     ):
         status, body = call(client, method, path, {} if method == "PUT" else None)
         assert (status, body["success"]) == (404, False), path
+
+
+@pytest.mark.parametrize("raw", ["[]", "null", "5", "true", '"text"', '[{"capacity": 2}]'])
+def test_update_slot_with_json_that_is_not_an_object_is_400(as_educator, educator, raw):
+    slot = SlotFactory(educator=educator, capacity=4)
+    status, body = call(as_educator, "PUT", f"/api/availability/update/{slot.pk}", raw=raw)
+    assert (status, body["success"]) == (400, False)
+    assert "body" in body["errors"], body
+    slot.refresh_from_db()
+    assert slot.capacity == 4

@@ -460,3 +460,13 @@ def test_unknown_session_paths_are_json_404(client, method, path):
 def test_wrong_methods_on_session_paths_are_json_405(client, method, path):
     status, body = call(client, method, path)
     assert (status, body["success"]) == (405, False)
+
+
+@pytest.mark.parametrize("raw", ["[]", "null", "5", "true", '"text"', '[{"quota": 2}]'])
+def test_update_session_with_json_that_is_not_an_object_is_400(as_educator, educator, raw):
+    slot = SlotFactory(educator=educator, capacity=3)
+    status, body = call(as_educator, "PUT", f"/session/api/updateSession/{slot.pk}", raw=raw)
+    assert (status, body["success"]) == (400, False)
+    assert "body" in body["errors"], body
+    slot.refresh_from_db()
+    assert slot.capacity == 3

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -690,3 +691,46 @@ def test_nul_characters_in_user_text_are_dropped_not_fatal(slot, student, educat
     course = services.course_create(educator=educator, title="Dja\x00ngo", description="a\x00b")
     course.refresh_from_db()
     assert (course.title, course.description) == ("Django", "ab")
+
+
+def test_slot_given_an_end_is_held_to_the_same_length_limits(educator):
+    start = tomorrow()
+    for end in (start + timedelta(minutes=1), start + timedelta(hours=24, minutes=1)):
+        with refused(errors.INVALID, errors.DURATION_RANGE):
+            services.slot_create(educator=educator, starts_at=start, ends_at=end)
+    slot = SlotFactory(educator=educator, starts_at=tomorrow(8))
+    with refused(errors.INVALID, errors.DURATION_RANGE):
+        services.slot_update(slot=slot, by=educator, ends_at=slot.starts_at + timedelta(seconds=30))
+    assert not Slot.objects.exclude(pk=slot.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "starts_at",
+    [
+        datetime(9999, 12, 31, 23, 30),  # naive: read in the current timezone
+        datetime(9999, 12, 31, 20, 0, tzinfo=ZoneInfo("America/Los_Angeles")),  # UTC: year 10000
+        datetime(9999, 1, 1, tzinfo=UTC),
+    ],
+)
+def test_slot_at_the_end_of_the_calendar_is_refused_not_a_crash(educator, starts_at):
+    with refused(errors.INVALID, errors.TOO_FAR_AHEAD):
+        services.slot_create(educator=educator, starts_at=starts_at)
+    with refused(errors.INVALID, errors.TOO_FAR_AHEAD):  # the admin's form calls this directly
+        services.check_slot(
+            educator=educator,
+            starts_at=starts_at,
+            ends_at=starts_at,
+            capacity=1,
+            course=None,
+            meeting_link="",
+        )
+    assert not Slot.objects.exists()
+
+
+def test_withdraw_reports_how_many_bookings_it_cancelled(educator):
+    slot = SlotFactory(educator=educator, capacity=3)
+    BookingFactory(slot=slot)
+    services.booking_reject(booking=BookingFactory(slot=slot), by=educator, reason="No")
+    assert services.slot_withdraw(slot=slot, by=educator).cancelled_bookings == 1
+    empty = SlotFactory(educator=educator, starts_at=tomorrow(15))
+    assert services.slot_withdraw(slot=empty, by=educator).cancelled_bookings == 0

@@ -400,3 +400,23 @@ def test_the_polled_list_carries_the_tab_counts(as_educator, educator):
     BookingFactory(slot=SlotFactory(educator=educator))
     html = as_educator.get("/educator/session-requests", **HTMX).content.decode()
     assert 'id="request-tabs"' in html and "hx-swap-oob" not in html
+
+
+def test_slot_end_time_too_soon_after_the_start_is_refused(as_educator):
+    response = as_educator.post(
+        "/educator/availability/new", slot_post(tomorrow_at(9), duration="", end_time="09:01")
+    )
+    assert response.context["form"].errors["end_time"] == [errors.DURATION_RANGE]
+    assert not Slot.objects.exists()
+
+
+@pytest.mark.parametrize("end_time", ["", "23:59"])
+def test_slot_on_the_last_day_of_the_calendar_is_a_form_error(as_educator, educator, end_time):
+    educator.timezone = "America/Los_Angeles"  # 9999-12-31 evening is year 10000 in UTC
+    educator.save()
+    data = slot_post(tomorrow_at(9), end_time=end_time)
+    data.update(date="9999-12-31", start_time="23:30")
+    response = as_educator.post("/educator/availability/new", data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["date"] == [errors.TOO_FAR_AHEAD]
+    assert not Slot.objects.exists()

@@ -113,14 +113,15 @@ def slot_withdraw(request: HttpRequest, slot_id: int) -> HttpResponse:
     """Confirm first, saying whose requests it cancels; then withdraw."""
     slot = _own_slot(request, slot_id)
     form = ReasonForm(request.POST if request.method == "POST" else None)
-    affected = list(slot.bookings.filter(status__in=ACTIVE_STATUSES).select_related("student"))
     if request.method == "POST" and form.is_valid():
         try:
-            services.slot_withdraw(slot=slot, by=request.user, reason=form.cleaned_data["reason"])
+            withdrawn = services.slot_withdraw(
+                slot=slot, by=request.user, reason=form.cleaned_data["reason"]
+            )
         except BookingError as error:
             messages.error(request, error.message)
         else:
-            told = len(affected)
+            told = withdrawn.cancelled_bookings
             if told:
                 messages.success(
                     request,
@@ -130,6 +131,7 @@ def slot_withdraw(request: HttpRequest, slot_id: int) -> HttpResponse:
             else:
                 messages.success(request, "Slot withdrawn.")
         return redirect("scheduling:availability")
+    affected = list(slot.bookings.filter(status__in=ACTIVE_STATUSES).select_related("student"))
     return render(
         request,
         "scheduling/educator/withdraw_confirm.html",
