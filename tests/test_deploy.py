@@ -47,3 +47,4 @@ def test_missing_secret_key_fails_fast_when_debug_is_off():
     result = manage("check", DEBUG="false")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+    assert "Traceback" not in result.stderr  # one clear line, not a stack
