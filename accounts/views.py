@@ -1,4 +1,5 @@
-"""Sign-up and profile pages; login, logout and passwords are Django's own views."""
+"""Sign-up and profile pages; login, logout and passwords are Django's own views, with the
+login protection of `login_guard` on every way in."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from . import login_guard
 from .forms import ProfileForm, SignupForm
 
 
@@ -37,11 +39,46 @@ def profile(request: HttpRequest) -> HttpResponse:
 class LoginView(auth_views.LoginView):
     """Django's login, which also says hello: every action ends with a message."""
 
-    redirect_authenticated_user = True
+    def dispatch(self, request, *args, **kwargs):
+        # A logged-in visitor who opens the page is sent home; but a POST is someone logging
+        # in, maybe as another user, and must replace the session, never be waved through.
+        self.redirect_authenticated_user = request.method in ("GET", "HEAD")
+        return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
         response = super().form_valid(form)
         messages.success(self.request, f"Welcome back, {self.request.user.display_name}.")
+        return response
+
+    def form_invalid(self, form):
+        if not getattr(self.request, "axes_locked_out", False):
+            return super().form_invalid(form)
+        # Locked: say so, with the real wait, instead of "wrong password".
+        form.errors.clear()
+        form.add_error(None, login_guard.login_lock_message(self.request))
+        return self.render_to_response(self.get_context_data(form=form), status=429)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset request, counted per address and the account the email names (or the
+    email itself: an unknown address is counted and locked exactly like a known one)."""
+
+    def form_valid(self, form):
+        identity = login_guard.identity_of(form.cleaned_data["email"])
+        if login_guard.count_attempt(self.request, identity, login_guard.PASSWORD_RESET):
+            return super().form_valid(form)
+        message = login_guard.lock_message(self.request, identity, login_guard.PASSWORD_RESET)
+        form.add_error(None, message)
+        return self.render_to_response(self.get_context_data(form=form), status=429)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Choosing a new password from the emailed link also lifts any login lock: it is the
+    rightful owner's way back in."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        login_guard.unlock(form.user)
         return response
 
 

@@ -4,6 +4,7 @@ Every variable is optional for a local run; see README.md ("Configuration").
 """
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
@@ -64,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a lockout no view explained into a 429 page
 ]
 
 ROOT_URLCONF = "mentoring.urls"
@@ -100,6 +103,31 @@ AUTH_USER_MODEL = "accounts.User"
 
 # A shared cache (the database by default) so throttling holds across processes and hosts.
 CACHES = {"default": env.cache("CACHE_URL", default="dbcache://mentoring_cache")}
+
+# One protection for every way in (page, API and admin logins, password reset requests):
+# django-axes' database tables, shared by every process and host. See accounts/login_guard.py.
+AUTHENTICATION_BACKENDS = [
+    "accounts.login_guard.LoginGuardBackend",  # counts the attempt first, or refuses it
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "accounts.login_guard.LoginGuardHandler"
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+# Account AND client address: an attacker locks out only their own address, never the owner.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "accounts.login_guard.axes_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.login_guard.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.login_guard.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the wait is what the message says
+AXES_DISABLE_ACCESS_LOG = True  # count failures; do not keep every login for ever
+AXES_VERBOSE = False
+# The client address behind a proxy: the header it sets (e.g. X-Forwarded-For) and how many
+# trusted proxies append to it. Off by default: only trust a header your own proxy writes.
+TRUSTED_PROXY_HEADER = env("TRUSTED_PROXY_HEADER", default="")
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
+if TRUSTED_PROXY_COUNT < 1:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 1 or more (the proxies in front).")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
