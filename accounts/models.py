@@ -1,5 +1,6 @@
 """Users and their roles: a custom user model from the first migration."""
 
+import unicodedata
 import zoneinfo
 
 from django.conf import settings
@@ -18,6 +19,16 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(f"“{value}” is not a known IANA timezone name.", code="invalid")
 
 
+ONE_LINE = "Enter this on one line, without line breaks, tabs or other control characters."
+
+
+def validate_one_line(value: str) -> None:
+    """Names and other one-line fields end up in email subjects and headers: a line break
+    there breaks every mail that carries it (BadHeaderError), so none may be stored."""
+    if any(unicodedata.category(char) in {"Cc", "Zl", "Zp"} for char in value):
+        raise ValidationError(ONE_LINE, code="control_characters")
+
+
 def timezone_choices() -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
@@ -27,9 +38,19 @@ class User(AbstractUser):
         STUDENT = "student", "Student"
         EDUCATOR = "educator", "Educator"
 
+    # AbstractUser's names, with the one-line rule every form (sign-up, profile, admin) runs.
+    first_name = models.CharField(
+        "first name", max_length=150, blank=True, validators=[validate_one_line]
+    )
+    last_name = models.CharField(
+        "last name", max_length=150, blank=True, validators=[validate_one_line]
+    )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.STUDENT)
     field = models.CharField(
-        max_length=100, blank=True, help_text="An educator's subject, e.g. “Web Development”."
+        max_length=100,
+        blank=True,
+        validators=[validate_one_line],
+        help_text="An educator's subject, e.g. “Web Development”.",
     )
     bio = models.TextField(blank=True)
     timezone = models.CharField(
