@@ -125,9 +125,10 @@ AXES_VERBOSE = False
 # The client address behind a proxy: the header it sets (e.g. X-Forwarded-For) and how many
 # trusted proxies append to it. Off by default: only trust a header your own proxy writes.
 TRUSTED_PROXY_HEADER = env("TRUSTED_PROXY_HEADER", default="")
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
-if TRUSTED_PROXY_COUNT < 1:
-    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 1 or more (the proxies in front).")
+TRUSTED_PROXY_COUNT = env("TRUSTED_PROXY_COUNT", default="1")
+if not (TRUSTED_PROXY_COUNT.isdigit() and int(TRUSTED_PROXY_COUNT) >= 1):
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be a whole number, 1 or more.")
+TRUSTED_PROXY_COUNT = int(TRUSTED_PROXY_COUNT)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts import login_guard
 from scheduling.api.auth_api import LOGIN_FAILED, TOO_MANY_LOGINS
+from tests.test_deploy import manage
 
 pytestmark = pytest.mark.django_db
 
@@ -214,3 +215,11 @@ def test_a_login_lock_does_not_close_the_way_back(client, student):
     assert client.post("/accounts/password_reset/", {"email": student.email}).status_code == 302
     assert len(mail.outbox) == 1
     assert api_login(client, "wrong", username=student.username)[1]["message"] != LOGIN_FAILED
+
+
+@pytest.mark.parametrize("count", ["0", "two"])
+def test_a_wrong_proxy_count_stops_startup_with_one_clear_line(count):
+    result = manage("check", DEBUG="true", TRUSTED_PROXY_COUNT=count)
+    assert result.returncode != 0
+    assert "TRUSTED_PROXY_COUNT must be a whole number, 1 or more." in result.stderr
+    assert "Traceback" not in result.stderr
