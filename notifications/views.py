@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from scheduling import calendars
 from scheduling.views.utils import paginate
@@ -80,7 +80,7 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- calendar feed
 
 
-@require_GET
+@require_safe  # calendar clients may ask with HEAD first
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The private feed: no login, the secret in the URL is the key; a wrong one is a 404."""
     feed = CalendarFeed.objects.select_related("user").filter(token=token).first()

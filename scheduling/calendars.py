@@ -54,7 +54,9 @@ def _address(user, *, role: str) -> vCalAddress | None:
     address.params["CN"] = vText(user.display_name)
     address.params["ROLE"] = vText(role)
     if role != "CHAIR":
+        # The student asked for the session: nothing to answer, so no RSVP prompt.
         address.params["PARTSTAT"] = vText("ACCEPTED")
+        address.params["RSVP"] = vText("FALSE")
     return address
 
 
@@ -80,7 +82,8 @@ def _event(booking: Booking, *, cancelled: bool) -> Event:
         event.add("url", link)
     if cancelled and booking.decision_note:
         lines.append(f"Cancelled: {booking.decision_note}")
-    lines.append(f"Details: {site_url()}{reverse('scheduling:my-requests')}")
+    # The home page sends each party to their own requests page.
+    lines.append(f"Details: {site_url()}{reverse('scheduling:home')}")
     event.add("description", "\n".join(lines))
     organizer = _address(educator, role="CHAIR")
     if organizer is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from .. import calendars
 from ..models import Booking, BookingStatus
@@ -15,7 +15,7 @@ IN_CALENDAR = (BookingStatus.APPROVED, BookingStatus.COMPLETED)
 
 
 @login_required
-@require_GET
+@require_safe
 def booking_ics(request: HttpRequest, booking_id: int) -> HttpResponse:
     """ "Add to calendar": METHOD:PUBLISH, so a calendar adds it without an invitation
     dialogue; the UID is the one the emails use, so a later cancellation removes it."""
