@@ -271,3 +271,22 @@ def test_dst_day_slot_agrees_everywhere(client, day, utc_hour, new_york, berlin)
     assert event.to_ical().decode().count(f"DTSTART:{day.replace('-', '')}T0{utc_hour}0000Z") == 1
     _, events = parse(client.get(feed_path(student)).content)
     assert events[0].decoded("DTSTART") == expected  # and the feed
+
+
+def test_an_hour_the_clocks_skip_is_refused_not_shifted(client):
+    educator = EducatorFactory(timezone="Europe/Berlin")
+    client.force_login(educator)
+    form = {"date": "2027-03-28", "duration": 60, "capacity": 1, "requires_approval": "on"}
+    response = client.post("/educator/availability/new", {**form, "start_time": "02:30"})
+    assert response.status_code == 200
+    assert (
+        "02:30 does not exist on 28 Mar 2027 in Europe/Berlin: the clocks skip that hour."
+        in response.content.decode()
+    )
+    assert not Slot.objects.exists()
+    # The hour that happens twice in autumn is read as its first (summer time) occurrence.
+    response = client.post(
+        "/educator/availability/new", {**form, "date": "2027-10-31", "start_time": "02:30"}
+    )
+    assert response.status_code == 302
+    assert Slot.objects.get().starts_at == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)
