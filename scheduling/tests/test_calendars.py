@@ -140,6 +140,8 @@ def feed_path(user) -> str:
 def test_feed_needs_its_token(client, approved, student):
     assert client.get("/calendar/not-the-token.ics").status_code == 404
     assert client.get("/calendar/.ics").status_code == 404
+    assert client.head(feed_path(student)).status_code == 200  # some clients ask first
+    assert client.post(feed_path(student)).status_code == 405
     response = client.get(feed_path(student))  # no login needed
     assert response.status_code == 200
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
