@@ -9,6 +9,9 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from notifications.services import calendar_feed
 
 from . import login_guard
 from .forms import ProfileForm, SignupForm
@@ -33,7 +36,15 @@ def profile(request: HttpRequest) -> HttpResponse:
         form.save()
         messages.success(request, "Your profile is saved.")
         return redirect("profile")
-    return render(request, "accounts/profile.html", {"form": form})
+    feed_url = request.build_absolute_uri(
+        reverse("notifications:calendar-feed", args=[calendar_feed(request.user).token])
+    )
+    context = {
+        "form": form,
+        "calendar_feed_url": feed_url,
+        "calendar_feed_webcal": "webcal://" + feed_url.split("://", 1)[1],
+    }
+    return render(request, "accounts/profile.html", context)
 
 
 class LoginView(auth_views.LoginView):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     # Pages first: the API's own root view ("") must not shadow the home page.
+    path("", include("notifications.urls")),
     path("", include("scheduling.urls")),
     path("", include(api_urls)),
 ]

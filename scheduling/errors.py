@@ -21,6 +21,9 @@ ENDS_BEFORE_START = "The end must be after the start."
 CAPACITY_RANGE = "Capacity must be between 1 and 50."
 DURATION_RANGE = "Duration must be between 5 minutes and 24 hours."
 TOO_FAR_AHEAD = "Enter a date and time before the year 9999."
+LOCAL_TIME_MISSING = (
+    "{time} does not exist on {day} in {zone}: the clocks skip that hour. Pick another time."
+)
 MEETING_LINK_INVALID = "Meeting links must be http:// or https:// URLs."
 MEETING_LINK_REQUIRED = "A meeting link is required to approve a request."
 REASON_REQUIRED = "Give a reason for rejecting the request."

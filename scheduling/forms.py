@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django import forms
 from django.utils import timezone
@@ -20,6 +20,17 @@ class ServiceErrorMixin:
     def add_service_error(self, error: BookingError) -> None:
         field = self.error_fields.get(error.field or "")
         self.add_error(field if field in self.fields else None, error.message)
+
+
+def local_time_missing(day: date, at: time) -> str:
+    """A message when `at` on `day` does not exist in the viewer's zone (the hour the
+    clocks skip when summer time starts), else "". Read silently, 02:30 on such a day would
+    become 03:30; an hour that happens twice (autumn) is read as its first occurrence."""
+    tz = timezone.get_current_timezone()
+    wall = datetime.combine(day, at)
+    if wall.replace(tzinfo=tz).astimezone(UTC).astimezone(tz).replace(tzinfo=None) == wall:
+        return ""
+    return errors.LOCAL_TIME_MISSING.format(time=f"{at:%H:%M}", day=f"{day:%d %b %Y}", zone=tz)
 
 
 # --- student forms
@@ -142,6 +153,11 @@ class SlotForm(ServiceErrorMixin, forms.Form):
         # service_kwargs from overflowing on the last day a datetime can hold.
         if data.get("date") and data["date"].year >= services.LATEST.year:
             self.add_error("date", errors.TOO_FAR_AHEAD)
+        for name in ("start_time", "end_time"):
+            if data.get("date") and data.get(name):
+                missing = local_time_missing(data["date"], data[name])
+                if missing:
+                    self.add_error(name, missing)
         return data
 
     def add_service_error(self, error: BookingError) -> None:

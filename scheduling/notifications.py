@@ -13,6 +13,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from notifications import services as inbox
+
 logger = logging.getLogger(__name__)
 
 SUBJECTS = {
@@ -54,6 +56,7 @@ def _body(booking, recipient) -> str:
 
 def booking_changed(booking, *, actor, from_status: str) -> None:
     """Queue one email per other party; sent only if the transaction commits."""
+    inbox.booking_changed(booking, actor=actor, from_status=from_status)  # in-app, same transaction
     messages = []
     for recipient in _recipients(booking, actor):
         if not recipient.email:

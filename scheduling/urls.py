@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import educator, public, student
+from .views import educator, ics, public, student
 
 app_name = "scheduling"
 
@@ -25,6 +25,7 @@ student_urls = [
         student.cancel_request,
         name="cancel-request",
     ),
+    path("session-requests/<int:booking_id>/calendar.ics", ics.booking_ics, name="booking-ics"),
 ]
 
 # --- educator pages

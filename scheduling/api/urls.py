@@ -2,6 +2,8 @@
 
 from django.urls import path, re_path
 
+from notifications.api import router as notifications_router
+
 from .auth_api import router as auth_router
 from .availability_api import router as availability_router
 from .core import api, api_fallback
@@ -10,6 +12,7 @@ from .session_api import router as session_router
 api.add_router("", auth_router)
 api.add_router("", session_router)
 api.add_router("", availability_router)
+api.add_router("", notifications_router)
 
 urlpatterns = [
     path("", api.urls),

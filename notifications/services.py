@@ -1,0 +1,146 @@
+"""Writing notifications: one function per thing that happens, all through `notify`.
+
+The booking services call `booking_changed` (through scheduling/notifications.py) inside
+their transaction, so a notification exists exactly when the change it tells of commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+
+from .models import TEXT_MAX_LENGTH, CalendarFeed, Notification, NotificationKind
+
+WHEN_FORMAT = "D j M Y, H:i"
+
+
+def _fit(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= TEXT_MAX_LENGTH else text[: TEXT_MAX_LENGTH - 1] + "…"
+
+
+def notify(*, recipient, kind: str, text: str, url: str = "", booking=None) -> Notification:
+    """Tell `recipient` about something; `url` is where the notification leads."""
+    return Notification.objects.create(
+        recipient=recipient, kind=kind, text=_fit(text), url=url, booking=booking
+    )
+
+
+def notify_many(notifications: Iterable[Notification]) -> list[Notification]:
+    """Several unsaved notifications in one insert."""
+    notifications = list(notifications)
+    for notification in notifications:
+        notification.text = _fit(notification.text)
+    return Notification.objects.bulk_create(notifications)
+
+
+def mark_read(*, user, ids: Iterable[int] | None = None, now: datetime | None = None) -> int:
+    """Mark the user's unread notifications read (only those in `ids` when given); returns
+    how many changed. Other users' ids are simply not theirs to mark: the caller checks."""
+    unread = Notification.objects.for_user(user).unread()
+    if ids is not None:
+        unread = unread.filter(pk__in=list(ids))
+    return unread.update(read_at=now or timezone.now())
+
+
+def unread_count(user) -> int:
+    return Notification.objects.for_user(user).unread().count()
+
+
+# ---------------------------------------------------------------- bookings
+
+
+def _when(value: datetime, user) -> str:
+    """A time in the recipient's own zone, with the zone's abbreviation."""
+    local = timezone.localtime(value, user.zoneinfo)
+    return f"{date_format(local, WHEN_FORMAT)} {local.tzname()}"
+
+
+def _booking_url(booking, recipient) -> str:
+    if recipient.pk == booking.student_id:
+        return f"{reverse('scheduling:my-requests')}#booking-{booking.pk}"
+    return f"{reverse('scheduling:educator-requests')}?status={booking.status}#request-{booking.pk}"
+
+
+def _booking_text(booking, *, recipient, actor, from_status: str) -> tuple[str, str]:
+    """(kind, text) of one change as `recipient` reads it."""
+    slot = booking.slot
+    student, educator = booking.student.display_name, slot.educator.display_name
+    who = actor.display_name if actor is not None else "Mentoring"
+    session = f"the session on {_when(slot.starts_at, recipient)}"
+    if slot.course_id:
+        session += f" ({slot.course.title})"
+    reason = f": {booking.decision_note}" if booking.decision_note else "."
+    to_educator = recipient.pk == slot.educator_id
+    status = booking.status
+    if status == "pending":
+        return NotificationKind.REQUESTED, f"{student} requested {session}."
+    if status == "approved" and not from_status:
+        if to_educator:
+            return NotificationKind.BOOKED, f"{student} booked {session}."
+        return NotificationKind.BOOKED, f"You are booked for {session} with {educator}."
+    if status == "approved":
+        return NotificationKind.APPROVED, f"{who} approved your request for {session}."
+    if status == "rejected":
+        if actor is None:
+            return (
+                NotificationKind.REJECTED,
+                f"Your request for {session} was not answered in time.",
+            )
+        return NotificationKind.REJECTED, f"{who} declined your request for {session}{reason}"
+    if status == "cancelled":
+        if to_educator and actor is not None and actor.pk == booking.student_id:
+            return NotificationKind.CANCELLED, f"{student} cancelled {session}{reason}"
+        return NotificationKind.CANCELLED, f"{who} cancelled {session}{reason}"
+    return NotificationKind.COMPLETED, f"{session[0].upper()}{session[1:]} is completed."
+
+
+def _booking_recipients(booking, actor) -> list:
+    """The other party of a change; for a change time made (no actor), the student."""
+    student, educator = booking.student, booking.slot.educator
+    if actor is None:
+        return [student]
+    return [user for user in (student, educator) if user.pk != actor.pk]
+
+
+def booking_changed(booking, *, actor, from_status: str) -> list[Notification]:
+    """Notify the other party of a booking's new status (inside the change's transaction)."""
+    rows = []
+    for recipient in _booking_recipients(booking, actor):
+        kind, text = _booking_text(
+            booking, recipient=recipient, actor=actor, from_status=from_status
+        )
+        rows.append(
+            Notification(
+                recipient=recipient,
+                kind=kind,
+                text=text,
+                url=_booking_url(booking, recipient),
+                booking=booking,
+            )
+        )
+    return notify_many(rows)
+
+
+# ---------------------------------------------------------------- calendar feeds
+
+
+def calendar_feed(user) -> CalendarFeed:
+    """The user's feed, created the first time they ask for it."""
+    feed, _ = CalendarFeed.objects.get_or_create(user=user)
+    return feed
+
+
+def calendar_feed_regenerate(user) -> CalendarFeed:
+    """A new secret: the old feed URL answers 404 from now on."""
+    with transaction.atomic():
+        feed = calendar_feed(user)
+        feed.token = CalendarFeed._meta.get_field("token").default()
+        feed.created_at = timezone.now()
+        feed.save(update_fields=["token", "created_at"])
+    return feed
