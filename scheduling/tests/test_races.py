@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import Counter
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
+from accounts.models import User
 from scheduling import errors, services
 from scheduling.errors import BookingError
 from scheduling.models import Booking, BookingEvent, Slot
@@ -185,3 +187,30 @@ def test_overlapping_slots_created_concurrently_only_one_wins():
     )
     counts = Counter(outcome(r) if isinstance(r, Exception) else "created" for r in results)
     assert counts == {"created": 1, errors.SLOT_OVERLAP: 7}
+
+
+def test_a_transaction_that_reads_then_writes_is_not_refused_by_another_writer():
+    """A read path that turns into a write waits for its turn; it is never refused mid-way.
+
+    On SQLite a transaction that began with a read cannot take the write lock once another
+    writer has committed since, and fails at once, whatever the busy timeout; IMMEDIATE
+    transactions take the lock at BEGIN, so the second writer queues behind the first.
+    """
+    first, second = StudentFactory(), StudentFactory()
+    has_read = threading.Event()
+
+    def read_then_write():
+        with transaction.atomic():
+            User.objects.count()
+            has_read.set()
+            time.sleep(0.3)  # the other writer comes now
+            User.objects.filter(pk=first.pk).update(first_name="First")
+
+    def write():
+        has_read.wait(10)
+        with transaction.atomic():
+            User.objects.filter(pk=second.pk).update(first_name="Second")
+
+    results = race([read_then_write, write])
+    assert results == [None, None]  # both returned; neither raised "database is locked"
+    assert set(User.objects.values_list("first_name", flat=True)) == {"First", "Second"}
