@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from tests.live.seed import MARK
 
@@ -225,7 +225,7 @@ class HttpClient:
             body = json.dumps(json_body)
             headers["Content-Type"] = "application/json"
         elif form is not None:
-            body = "&".join(f"{quote(k)}={quote(v)}" for k, v in form.items())
+            body = urlencode(form)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         if method not in ("GET", "HEAD") and "csrftoken" in self.cookies:
             headers["X-CSRFToken"] = self.cookies["csrftoken"]

@@ -46,7 +46,7 @@ def test_migrate_alone_lets_people_log_in_through_the_page_and_the_api(deploymen
 
         api = server.client()
         api.csrf()
-        # A wrong password is counted in the database cache: its table must exist.
+        # A wrong password is counted in shared state (the database cache): 401, not 500.
         wrong = api.api("POST", "/api/auth/login", {"username": "ada", "password": "nope"})
         assert wrong[0] == 401, wrong
         status, body = api.api("POST", "/api/auth/login", {"username": "ada", "password": PASSWORD})
