@@ -214,3 +214,13 @@ def test_a_transaction_that_reads_then_writes_is_not_refused_by_another_writer()
     results = race([read_then_write, write])
     assert results == [None, None]  # both returned; neither raised "database is locked"
     assert set(User.objects.values_list("first_name", flat=True)) == {"First", "Second"}
+
+
+def test_sqlite_is_set_for_several_processes():
+    """WAL (readers go on while one writer works) and a writer that waits its turn."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's own settings")
+    with connection.cursor() as cursor:
+        assert cursor.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert cursor.execute("PRAGMA busy_timeout").fetchone() == (20_000,)
+    assert connection.transaction_mode == "IMMEDIATE"
