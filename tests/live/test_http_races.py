@@ -38,8 +38,21 @@ def status_of(result) -> int | str:
     return result[0] if isinstance(result, tuple) else f"no answer: {result!r}"
 
 
-def assert_database_agrees(deployment, seeded: dict, results, *, seats: int) -> None:
-    held = deployment.seed("inspect", slot=seeded["slot"])
+def record(title: str, results, elapsed: float, held: dict) -> Counter:
+    """Note the answers and what the database holds, for the end-of-run figures."""
+    statuses = Counter(status_of(r) for r in results)
+    answers = ", ".join(
+        f"{count} x {status}" for status, count in sorted(statuses.items(), key=str)
+    )
+    FIGURES.append(
+        f"HTTP, {title}: {answers} in {elapsed:.1f} s; database: "
+        f"{len(held['active'])} active bookings, {held['seats_taken']} seats taken, "
+        f"{len(held['history'])} history rows"
+    )
+    return statuses
+
+
+def assert_database_agrees(held: dict, results, *, seats: int) -> None:
     granted = sorted(body["data"]["id"] for status, body in results if status == 201)
     assert held["seats_taken"] == seats
     assert held["active"] == granted
@@ -58,15 +71,15 @@ def test_200_students_race_for_5_seats_over_4_gunicorn_workers(deployment):
     seeded = deployment.seed("race", students=200, capacity=5)
     with deployment.gunicorn(workers=4) as server:
         results, elapsed = book_all_at_once(server, seeded)
-    statuses = Counter(status_of(r) for r in results)
-    FIGURES.append(
-        f"HTTP, 4 gunicorn workers: 200 students at once for 5 seats: "
-        f"{dict(sorted(statuses.items(), key=str))} in {elapsed:.1f} s"
+    held = deployment.seed("inspect", slot=seeded["slot"])
+    statuses = record(
+        "4 gunicorn workers, 200 students at once for 5 seats", results, elapsed, held
     )
+
     assert statuses == {201: 5, 409: 195}
     refusals = Counter(body["message"] for status, body in results if status == 409)
     assert refusals == {errors.SLOT_FULL: 195}
-    assert_database_agrees(deployment, seeded, results, seats=5)
+    assert_database_agrees(held, results, seats=5)
     assert_clean_log(server)
 
 
@@ -75,13 +88,12 @@ def test_the_reported_race_3_students_30_requests_3_seats_3_workers_2_threads(de
     seeded = deployment.seed("race", students=3, capacity=3)
     with deployment.gunicorn(workers=3, threads=2) as server:
         results, elapsed = book_all_at_once(server, seeded, requests_per_student=10)
-    statuses = Counter(status_of(r) for r in results)
-    FIGURES.append(
-        f"HTTP, 3 gunicorn workers x 2 threads: 3 students x 10 requests for 3 seats: "
-        f"{dict(sorted(statuses.items(), key=str))} in {elapsed:.1f} s"
-    )
+    held = deployment.seed("inspect", slot=seeded["slot"])
+    title = "3 gunicorn workers x 2 threads, 3 students x 10 requests at once for 3 seats"
+    statuses = record(title, results, elapsed, held)
+
     assert statuses == {201: 3, 409: 27}
     refusals = Counter(body["message"] for status, body in results if status == 409)
     assert refusals == {errors.ALREADY_BOOKED: 27}
-    assert_database_agrees(deployment, seeded, results, seats=3)
+    assert_database_agrees(held, results, seats=3)
     assert_clean_log(server)
