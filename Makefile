@@ -23,7 +23,6 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 ## run: set up, migrate, load the demo data and serve http://$(HOST):$(PORT)
 run: $(VENV)/.runtime-installed
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py createcachetable
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 

@@ -17,6 +17,21 @@ def _fast_settings(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite the test database is a file of this run, not memory.
+
+    Threads with their own connections then race on it for real, through the same locking
+    (IMMEDIATE transactions, WAL, busy timeout) a deployed SQLite file uses.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        folder = tmp_path_factory.mktemp("sqlite")
+        database.setdefault("TEST", {})["NAME"] = str(folder / "test.sqlite3")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _database_is_what_was_asked(django_db_setup, django_db_blocker):
     """A run asked to use PostgreSQL must not quietly fall back to SQLite."""
@@ -61,10 +76,18 @@ def slot(educator):
     return factories.SlotFactory(educator=educator)
 
 
+RACE_MODULES = ("scheduling.tests.test_races", "tests.live.test_http_races")
+
+
 def pytest_terminal_summary(terminalreporter):
     """Show what the race tests measured, so CI output proves they ran."""
-    races = sys.modules.get("scheduling.tests.test_races")
-    if races is not None and races.FIGURES:
-        terminalreporter.section("race figures (PostgreSQL)")
-        for line in races.FIGURES:
+    figures = [
+        line
+        for name in RACE_MODULES
+        if (module := sys.modules.get(name)) is not None
+        for line in module.FIGURES
+    ]
+    if figures:
+        terminalreporter.section(f"race figures ({connection.display_name})")
+        for line in figures:
             terminalreporter.write_line(line)

@@ -93,8 +93,17 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a competing writer instead of failing at once with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
+    # Several processes share one file: writers must queue, never fail with "database is
+    # locked". IMMEDIATE takes the write lock at BEGIN, so a transaction that reads and then
+    # writes cannot be refused mid-way (SQLite ignores the busy timeout for that upgrade);
+    # WAL lets readers go on while one writer works; the timeout (seconds) is how long a
+    # writer waits for its turn. synchronous stays FULL: a confirmed booking survives a
+    # power cut.
+    # Options given in DATABASE_URL (?timeout=5) win.
+    sqlite_options = DATABASES["default"].setdefault("OPTIONS", {})
+    sqlite_options.setdefault("transaction_mode", "IMMEDIATE")
+    sqlite_options.setdefault("timeout", 20)
+    sqlite_options.setdefault("init_command", "PRAGMA journal_mode=WAL")
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

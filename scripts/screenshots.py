@@ -57,7 +57,7 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="mentoring-shots-"))
     env = {**os.environ, "DEBUG": "true", "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}"}
     manage = [sys.executable, str(ROOT / "manage.py")]
-    for command in (["migrate", "-v0"], ["createcachetable"], ["seed_demo"]):
+    for command in (["migrate", "-v0"], ["seed_demo"]):
         subprocess.run(manage + command, env=env, check=True, stdout=subprocess.DEVNULL)
     port = free_port()
     server = subprocess.Popen(

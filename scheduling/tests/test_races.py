@@ -1,18 +1,22 @@
-"""Concurrency: many processes' worth of requests at once, on PostgreSQL's row locks.
+"""Concurrency: many processes' worth of requests at once, on PostgreSQL and on SQLite.
 
 Each thread has its own database connection and they are released together by a barrier,
-so the requests really overlap inside the database.
+so the requests really overlap inside the database. PostgreSQL serialises them on row locks;
+SQLite (a file database, as deployed) on its one write lock, which IMMEDIATE transactions
+take at BEGIN while the busy timeout makes the others queue instead of failing.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import Counter
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
+from accounts.models import User
 from scheduling import errors, services
 from scheduling.errors import BookingError
 from scheduling.models import Booking, BookingEvent, Slot
@@ -23,19 +27,18 @@ from scheduling.tests.factories import (
     StudentFactory,
 )
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 THREADS = 24
 FIGURES: list[str] = []  # printed at the end of the run by the root conftest
 
 
 @pytest.fixture(autouse=True)
-def _needs_postgres():
-    if connection.vendor != "postgresql":
-        reason = "race tests need PostgreSQL row locks; SQLite has none (set DATABASE_URL)"
-        if os.environ.get("MENTORING_REQUIRE_POSTGRES") == "1":  # CI's PostgreSQL run
-            pytest.fail(reason)
-        pytest.skip(reason)
+def _real_concurrency():
+    if os.environ.get("MENTORING_REQUIRE_POSTGRES") == "1" and connection.vendor != "postgresql":
+        pytest.fail("this run must race on PostgreSQL (MENTORING_REQUIRE_POSTGRES=1)")
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.fail("races on SQLite need a file database (the root conftest makes one)")
 
 
 def race(calls) -> list:
@@ -184,3 +187,40 @@ def test_overlapping_slots_created_concurrently_only_one_wins():
     )
     counts = Counter(outcome(r) if isinstance(r, Exception) else "created" for r in results)
     assert counts == {"created": 1, errors.SLOT_OVERLAP: 7}
+
+
+def test_a_transaction_that_reads_then_writes_is_not_refused_by_another_writer():
+    """A read path that turns into a write waits for its turn; it is never refused mid-way.
+
+    On SQLite a transaction that began with a read cannot take the write lock once another
+    writer has committed since, and fails at once, whatever the busy timeout; IMMEDIATE
+    transactions take the lock at BEGIN, so the second writer queues behind the first.
+    """
+    first, second = StudentFactory(), StudentFactory()
+    has_read = threading.Event()
+
+    def read_then_write():
+        with transaction.atomic():
+            User.objects.count()
+            has_read.set()
+            time.sleep(0.3)  # the other writer comes now
+            User.objects.filter(pk=first.pk).update(first_name="First")
+
+    def write():
+        has_read.wait(10)
+        with transaction.atomic():
+            User.objects.filter(pk=second.pk).update(first_name="Second")
+
+    results = race([read_then_write, write])
+    assert results == [None, None]  # both returned; neither raised "database is locked"
+    assert set(User.objects.values_list("first_name", flat=True)) == {"First", "Second"}
+
+
+def test_sqlite_is_set_for_several_processes():
+    """WAL (readers go on while one writer works) and a writer that waits its turn."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's own settings")
+    with connection.cursor() as cursor:
+        assert cursor.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert cursor.execute("PRAGMA busy_timeout").fetchone() == (20_000,)
+    assert connection.transaction_mode == "IMMEDIATE"
