@@ -11,6 +11,7 @@ public_urls = [
     path("", public.home, name="home"),
     path("courses/", public.catalog, name="catalog"),
     path("course/<int:course_id>/", public.course_detail, name="course-detail"),
+    path("mentors/", public.mentors, name="mentors"),
     path("mentors/<int:mentor_id>/", public.mentor_detail, name="mentor-detail"),
     path("nav/badge", public.nav_badge, name="nav-badge"),
 ]

@@ -420,3 +420,41 @@ def test_slot_on_the_last_day_of_the_calendar_is_a_form_error(as_educator, educa
     assert response.status_code == 200
     assert response.context["form"].errors["date"] == [errors.TOO_FAR_AHEAD]
     assert not Slot.objects.exists()
+
+
+def test_a_slot_holding_seats_shows_time_and_course_read_only(as_educator, educator):
+    """Issue 10.8: read-only inputs with the reason, not a refusal after Save."""
+    slot = SlotFactory(educator=educator, starts_at=tomorrow_at(10))
+    page = as_educator.get(f"/educator/availability/{slot.pk}/edit").content.decode()
+    assert "disabled" not in page.split('name="start_time"')[1].split(">")[0]
+    BookingFactory(slot=slot)
+    page = as_educator.get(f"/educator/availability/{slot.pk}/edit").content.decode()
+    for name in ("course", "date", "start_time", "duration", "end_time"):
+        tag = page.split(f'name="{name}"')[1].split(">")[0]
+        assert "disabled" in tag, name
+    assert "Fixed while students hold seats" in page and errors.COURSE_LOCKED in page
+    # What stays editable still saves, without sending the read-only inputs.
+    data = {"capacity": 4, "requires_approval": "on", "meeting_link": "", "note": "Bring code"}
+    assert as_educator.post(f"/educator/availability/{slot.pk}/edit", data).status_code == 302
+    slot.refresh_from_db()
+    assert slot.capacity == 4 and timezone.localtime(slot.starts_at).hour == 10
+
+
+def test_slot_times_are_24_hour_text_and_a_calendar_click_prefills(as_educator):
+    page = as_educator.get("/educator/availability/new?date=2031-05-06&start=14:30").content
+    html = page.decode()
+    assert 'type="time"' not in html and 'placeholder="HH:MM"' in html
+    assert 'value="2031-05-06"' in html and 'value="14:30"' in html
+    assert '<option value="23:45">' in html
+    assert as_educator.get("/educator/availability/new?date=junk&start=99").status_code == 200
+
+
+def test_withdrawn_slots_leave_upcoming_for_their_own_tab(as_educator, educator):
+    """Issue 10.5: no "3 left · needs your approval" on a slot nobody can book."""
+    slot = SlotFactory(educator=educator, capacity=3, note="Gone slot")
+    services.slot_withdraw(slot=slot, by=educator, reason="Conference trip")
+    upcoming = as_educator.get("/educator/availability").content.decode()
+    assert "Gone slot" not in upcoming and "No upcoming slots" in upcoming
+    tab = as_educator.get("/educator/availability", {"show": "withdrawn"}).content.decode()
+    assert "Gone slot" in tab and "Conference trip" in tab and "slot-withdrawn" in tab
+    assert "needs your approval" not in tab

@@ -101,7 +101,7 @@ def test_booking_form_errors(as_student, student, course):
     services.enroll(student=student, course=course)
     slot = SlotFactory(educator=course.educator, course=course)
     response = as_student.post(f"/course/{course.pk}/book-session", {"message": "hi"})
-    assert "This field is required" in response.content.decode()
+    assert "Choose a time." in response.content.decode()  # issue 10: not "This field is required"
     response = as_student.post(
         f"/course/{course.pk}/book-session", {"slot": slot.pk, "message": "x" * 1001}
     )
@@ -237,3 +237,60 @@ def test_not_enrolled_refusal_is_shown_once_beside_the_enrol_button(as_student, 
     assert page.count(errors.NOT_ENROLLED) == 1 and 'class="alert alert-danger' in page
     assert ">Enrol</button>" in page
     assert not Booking.objects.exists()
+
+
+def test_my_requests_leads_with_the_next_session(as_student, student, educator):
+    """Issue 10.1: the approved session ahead comes first, above rejected and past ones."""
+    soon = SlotFactory(educator=educator, meeting_link="https://meet.example.com/next")
+    later = SlotFactory(
+        educator=educator,
+        starts_at=soon.starts_at + timedelta(days=3),
+        ends_at=soon.ends_at + timedelta(days=3),
+    )
+    approved = BookingFactory(slot=soon, student=student, message="the next one")
+    services.booking_approve(booking=approved, by=educator)
+    BookingFactory(slot=later, student=student, message="the later one")
+    rejected = BookingFactory(slot=SlotFactory(educator=educator), student=student)
+    services.booking_reject(booking=rejected, by=educator, reason="Rejected one")
+    page = as_student.get("/session-requests").content.decode()
+    upcoming, closed = page.index(">Upcoming<"), page.index("Past &amp; closed")
+    assert upcoming < page.index("the next one") < page.index("the later one") < closed
+    assert closed < page.index("Rejected one")
+
+
+def test_withdrawn_slot_says_who_cancelled_and_offers_another_time(
+    as_student, student, course, client
+):
+    services.enroll(student=student, course=course)
+    mine = BookingFactory(slot=SlotFactory(educator=course.educator), student=student)
+    services.booking_cancel(booking=mine, by=student, reason="I'm ill that day")
+    theirs = BookingFactory(
+        slot=SlotFactory(educator=course.educator, course=course), student=student
+    )
+    services.slot_withdraw(slot=theirs.slot, by=course.educator, reason="Conference trip")
+    page = as_student.get("/session-requests").content.decode()
+    assert "You cancelled this request</strong>: I&#x27;m ill that day" in page
+    name = course.educator.display_name
+    assert f"{name} withdrew this time</strong>: Conference trip" in page
+    assert f'href="/course/{course.pk}/book-session">Pick another time' in page
+    assert page.count("Pick another time") == 1  # not for the student's own cancellation
+    assert page.count(">New<") == 1  # the withdrawal is new to the student; their own is not
+    assert ">New<" not in as_student.get("/session-requests").content.decode()  # now seen
+
+
+def test_my_requests_empty_states_say_what_to_do(as_student):
+    page = as_student.get("/session-requests").content.decode()
+    assert "No upcoming session" in page and "Find a course" in page and "Find a mentor" in page
+    page = as_student.get("/session-requests", {"status": "rejected"}).content.decode()
+    assert "No request has this status" in page and "Show all requests" in page
+
+
+def test_not_enrolled_student_sees_the_enrol_box_and_a_disabled_form(as_student, student, course):
+    """Issue 10.6: not after sending: the form is disabled until the student enrols."""
+    SlotFactory(educator=course.educator, course=course)
+    page = as_student.get(f"/course/{course.pk}/book-session").content.decode()
+    assert ">Enrol</button>" in page
+    assert '<fieldset class="booking-fields" disabled aria-describedby="enrol-first">' in page
+    services.enroll(student=student, course=course)
+    page = as_student.get(f"/course/{course.pk}/book-session").content.decode()
+    assert ">Enrol</button>" not in page and 'booking-fields" disabled' not in page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime, time, timedelta
 from urllib.parse import urlsplit
 
@@ -55,8 +56,23 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @educator_required
 def availability(request: HttpRequest) -> HttpResponse:
-    past = request.GET.get("show") == "past"
-    slots = selectors.educator_slots(educator=request.user, upcoming=not past)
+    show = request.GET.get("show", "upcoming")
+    if show not in ("upcoming", "past", "withdrawn"):
+        show = "upcoming"
+    past = show == "past"
+    mine = Slot.objects.for_educator(request.user)
+    if show == "withdrawn":
+        # Withdrawn slots are not open, whatever their time: their own tab, greyed, with
+        # the reason, latest first.
+        slots = (
+            mine.filter(withdrawn_at__isnull=False)
+            .select_related("educator", "course")
+            .order_by("-starts_at", "-id")
+        )
+    else:
+        slots = selectors.educator_slots(educator=request.user, upcoming=not past).filter(
+            withdrawn_at__isnull=True
+        )
     if past:
         # A finished session frees its seats, so "seats taken" says nothing there: count
         # who attended instead, in the same query.
@@ -67,13 +83,23 @@ def availability(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "scheduling/educator/availability.html",
-        {"page_obj": page, "query_string": query_string, "past": past, "now": timezone.now()},
+        {
+            "page_obj": page,
+            "query_string": query_string,
+            "past": past,
+            "show": show,
+            "now": timezone.now(),
+        },
     )
 
 
 @educator_required
 def slot_new(request: HttpRequest) -> HttpResponse:
-    form = SlotForm(request.POST if request.method == "POST" else None, educator=request.user)
+    form = SlotForm(
+        request.POST if request.method == "POST" else None,
+        educator=request.user,
+        initial=_slot_initial_from_query(request),
+    )
     if form.is_valid():
         try:
             slot = services.slot_create(educator=request.user, **form.service_kwargs())
@@ -83,6 +109,17 @@ def slot_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Slot created for {when(slot.starts_at)}.")
             return redirect("scheduling:availability")
     return render(request, "scheduling/educator/slot_form.html", {"form": form, "slot": None})
+
+
+def _slot_initial_from_query(request: HttpRequest) -> dict:
+    """`?date=2026-11-30&start=10:00` (a click on an empty time in the calendar) fills
+    the form's date and start; anything unreadable is ignored."""
+    initial: dict = {}
+    with suppress(ValueError):
+        initial["date"] = datetime.strptime(request.GET.get("date", ""), "%Y-%m-%d").date()
+    with suppress(ValueError):
+        initial["start_time"] = datetime.strptime(request.GET.get("start", ""), "%H:%M").time()
+    return initial
 
 
 def _own_slot(request: HttpRequest, slot_id: int) -> Slot:

@@ -57,6 +57,44 @@ def catalog(request: HttpRequest) -> HttpResponse:
     )
 
 
+def mentors(request: HttpRequest) -> HttpResponse:
+    """Educators, searchable by field (or name), with their open-slot and course counts."""
+    query = request.GET.get("q", "").strip()
+    now = timezone.now()
+    educators = (
+        User.objects.filter(role=User.Role.EDUCATOR, is_active=True)
+        .annotate(
+            open_slots=Count(
+                "slots",
+                filter=Q(slots__withdrawn_at__isnull=True, slots__starts_at__gt=now),
+                distinct=True,
+            ),
+            course_count=Count("courses", filter=Q(courses__is_published=True), distinct=True),
+        )
+        .order_by("-open_slots", "first_name", "username", "id")
+    )
+    if query:
+        educators = educators.filter(
+            Q(field__icontains=query)
+            | Q(first_name__icontains=query)
+            | Q(last_name__icontains=query)
+            | Q(username__icontains=query)
+        )
+    fields = (
+        User.objects.filter(role=User.Role.EDUCATOR, is_active=True)
+        .exclude(field="")
+        .values_list("field", flat=True)
+        .distinct()
+        .order_by("field")[:30]
+    )
+    page, query_string = paginate(request, educators, per_page=12)
+    return render(
+        request,
+        "scheduling/public/mentors.html",
+        {"page_obj": page, "query": query, "query_string": query_string, "fields": fields},
+    )
+
+
 def visible_course(request: HttpRequest, course_id: int) -> Course:
     """Published courses for everyone; an unpublished one only for its educator."""
     course = get_object_or_404(Course.objects.select_related("educator"), pk=course_id)

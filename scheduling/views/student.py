@@ -80,6 +80,7 @@ def book_session(request: HttpRequest, course_id: int) -> HttpResponse:
         {
             "course": course,
             "enrolled": enrolled,
+            "not_enrolled": not enrolled,
             # Not enrolled: the enrol box above the form already says why, with its button.
             "enrol_refused": not enrolled and errors.NOT_ENROLLED in form.non_field_errors(),
             "form": form,
@@ -97,11 +98,16 @@ def my_requests(request: HttpRequest) -> HttpResponse:
         status = ""
     mine = Booking.objects.for_student(request.user)
     counts = mine.aggregate(
-        all=Count("pk"), **{s: Count("pk", filter=Q(status=s)) for s in BookingStatus.values}
+        all=Count("pk"),
+        upcoming=Count("pk", filter=selectors.upcoming_q(timezone.now()) & status_q(status)),
+        **{s: Count("pk", filter=Q(status=s)) for s in BookingStatus.values},
     )
-    page, query_string = paginate(
-        request, selectors.student_bookings(student=request.user, status=status or None)
+    # Upcoming first, then past & closed, in one paginated list; "new" is measured against
+    # the last visit, read before this visit moves it on.
+    bookings = selectors.student_requests_page(
+        student=request.user, status=status or None, seen_at=request.user.requests_seen_at
     )
+    page, query_string = paginate(request, bookings)
     # Opening this page is "seeing" every change: the navigation badge starts again from now.
     User.objects.filter(pk=request.user.pk).update(requests_seen_at=timezone.now())
     tabs = [("", "All", counts["all"])] + [
@@ -115,9 +121,14 @@ def my_requests(request: HttpRequest) -> HttpResponse:
             "query_string": query_string,
             "status": status,
             "tabs": tabs,
+            "upcoming_count": counts["upcoming"],
             "now": timezone.now(),
         },
     )
+
+
+def status_q(status: str) -> Q:
+    return Q(status=status) if status else Q()
 
 
 @student_required
