@@ -12,8 +12,8 @@ from accounts.models import User
 from .. import selectors
 from ..forms import BookingRequestForm
 from ..models import Booking, BookingEvent, Course, Enrollment, Slot
-from .student import handle_booking_form
-from .utils import group_by_day, paginate
+from .student import handle_booking_form, requested_week
+from .utils import group_by_day, paginate, week_context
 
 
 def _courses_for(request: HttpRequest):
@@ -129,7 +129,7 @@ def mentor_detail(request: HttpRequest, mentor_id: int) -> HttpResponse:
     courses = _courses_for(request).filter(educator=mentor).order_by("title")
     is_student = request.user.is_authenticated and request.user.is_student
     open_slots = selectors.open_slots(educator=mentor, student=request.user if is_student else None)
-    page, query_string = paginate(request, open_slots, per_page=20)
+    week = week_context(requested_week(request), open_slots)
     bookable = Slot.objects.filter(educator=mentor)  # the service checks enrolment
     form = None
     if is_student:
@@ -145,14 +145,7 @@ def mentor_detail(request: HttpRequest, mentor_id: int) -> HttpResponse:
     return render(
         request,
         "scheduling/public/mentor_detail.html",
-        {
-            "mentor": mentor,
-            "courses": courses,
-            "page_obj": page,
-            "days": group_by_day(page.object_list),
-            "query_string": query_string,
-            "form": form,
-        },
+        {**week, "mentor": mentor, "courses": courses, "form": form},
     )
 
 

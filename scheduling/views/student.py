@@ -16,7 +16,12 @@ from .. import errors, selectors, services
 from ..errors import BookingError
 from ..forms import BookingRequestForm, ReasonForm
 from ..models import Booking, BookingStatus, Slot
-from .utils import group_by_day, paginate
+from .utils import paginate, parse_day, week_context
+
+
+def requested_week(request: HttpRequest):
+    """`?start=` on a GET; on a POST, the week the form was sent from."""
+    return parse_day(request.POST.get("start") or request.GET.get("start"))
 
 
 def handle_booking_form(request: HttpRequest, form: BookingRequestForm) -> HttpResponse | None:
@@ -73,20 +78,18 @@ def book_session(request: HttpRequest, course_id: int) -> HttpResponse:
             return response
     # Re-read availability after a refusal: the page shows what is bookable now.
     slots = selectors.open_slots(course=course, student=request.user)
-    page, query_string = paginate(request, slots, per_page=20)
+    week = week_context(requested_week(request), slots)
     return render(
         request,
         "scheduling/student/book_session.html",
         {
+            **week,
             "course": course,
             "enrolled": enrolled,
             "not_enrolled": not enrolled,
             # Not enrolled: the enrol box above the form already says why, with its button.
             "enrol_refused": not enrolled and errors.NOT_ENROLLED in form.non_field_errors(),
             "form": form,
-            "page_obj": page,
-            "days": group_by_day(page.object_list),
-            "query_string": query_string,
         },
     )
 
