@@ -32,6 +32,7 @@ student_urls = [
 educator_urls = [
     path("educator/", educator.dashboard, name="educator-dashboard"),
     path("educator/availability", educator.availability, name="availability"),
+    path("educator/calendar", educator.calendar, name="educator-calendar"),
     path("educator/availability/new", educator.slot_new, name="slot-new"),
     path("educator/availability/<int:slot_id>/edit", educator.slot_edit, name="slot-edit"),
     path(

@@ -56,6 +56,7 @@ def tomorrow_at(hour: int):
         "/educator/",
         "/educator/availability",
         "/educator/availability/new",
+        "/educator/calendar",
         "/educator/session-requests",
         "/educator/courses",
         "/educator/courses/new",
@@ -458,3 +459,72 @@ def test_withdrawn_slots_leave_upcoming_for_their_own_tab(as_educator, educator)
     tab = as_educator.get("/educator/availability", {"show": "withdrawn"}).content.decode()
     assert "Gone slot" in tab and "Conference trip" in tab and "slot-withdrawn" in tab
     assert "needs your approval" not in tab
+
+
+def _berlin(educator):
+    from zoneinfo import ZoneInfo
+
+    educator.timezone = "Europe/Berlin"
+    educator.save(update_fields=["timezone"])
+    return ZoneInfo("Europe/Berlin")
+
+
+def test_calendar_shows_the_week_in_the_educators_zone(as_educator, educator, student):
+    """Issue 10.4: a time grid with seats and statuses; empty future hours create a slot."""
+    zone = _berlin(educator)
+    day = timezone.localdate(timezone=zone) + timedelta(days=7)
+    monday = day - timedelta(days=day.weekday())
+    starts = timezone.make_aware(
+        timezone.datetime.combine(monday + timedelta(days=2), timezone.datetime.min.time()), zone
+    ) + timedelta(hours=9, minutes=30)
+    slot = SlotFactory(educator=educator, starts_at=starts, capacity=3, note="x")
+    BookingFactory(slot=slot, student=student)
+    gone = SlotFactory(educator=educator, starts_at=starts + timedelta(days=1))
+    services.slot_withdraw(slot=gone, by=educator, reason="Trip")
+    html = as_educator.get("/educator/calendar", {"start": f"{day}"}).content.decode()
+    assert f"{monday:%a} <span" in html and "Times in Europe/Berlin" in html
+    assert "09:30–10:30 CET" in html or "09:30–10:30 CEST" in html
+    assert "1/3 seats taken" in html and "1 pending" in html
+    assert f'href="/educator/availability/{slot.pk}/edit"' in html
+    assert "calendar-slot-withdrawn" in html
+    wednesday = monday + timedelta(days=2)
+    assert f"?date={wednesday:%Y-%m-%d}&amp;start=14:00" in html  # an empty hour
+    assert f"?date={wednesday:%Y-%m-%d}&amp;start=09:00" not in html  # the slot's hour
+    assert f'href="?start={monday - timedelta(days=7):%Y-%m-%d}"' in html
+
+
+def test_calendar_offers_no_creation_in_the_past_and_survives_bad_input(as_educator):
+    html = as_educator.get("/educator/calendar", {"start": "2001-01-03"}).content.decode()
+    assert "Mon <span" in html and "?date=" not in html  # a past week: nothing to create
+    assert as_educator.get("/educator/calendar", {"start": "99999-1-1"}).status_code == 200
+    assert as_educator.get("/educator/calendar", {"start": "9999-12-31"}).status_code == 200
+
+
+def test_calendar_is_for_educators_only(client, student):
+    client.force_login(student)
+    assert client.get("/educator/calendar").status_code in (302, 403)
+
+
+@pytest.mark.parametrize("rows", [4, 40])
+def test_calendar_query_count_is_constant(as_educator, educator, rows, django_assert_num_queries):
+    base = tomorrow_at(0)
+    for n in range(rows):
+        slot = SlotFactory(educator=educator, starts_at=base + timedelta(hours=3 * n), capacity=2)
+        BookingFactory(slot=slot)
+    with django_assert_num_queries(3):  # session, user, the week's slots with counts
+        assert as_educator.get("/educator/calendar").status_code == 200
+
+
+def test_a_started_or_withdrawn_slot_page_shows_its_requests_read_only(
+    as_educator, educator, student
+):
+    slot = SlotFactory(educator=educator)
+    BookingFactory(slot=slot, student=student, message="Can we talk SQL?")
+    services.slot_withdraw(slot=slot, by=educator, reason="Ill")
+    page = as_educator.get(f"/educator/availability/{slot.pk}/edit").content.decode()
+    assert "Requests for this slot" in page and "Can we talk SQL?" in page
+    assert "Withdrawn" in page and "Ill" in page and "Save slot" not in page
+    response = as_educator.post(f"/educator/availability/{slot.pk}/edit", {"capacity": 5})
+    assert response.status_code == 302
+    slot.refresh_from_db()
+    assert slot.capacity == 1

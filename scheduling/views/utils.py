@@ -47,7 +47,9 @@ def parse_day(value: str | None) -> date | None:
 
 
 def clamp_day(day: date, earliest: date) -> date:
-    return min(max(day, earliest), earliest + timedelta(weeks=MAX_WEEKS_AHEAD))
+    """Not before `earliest`, not more than MAX_WEEKS_AHEAD after today."""
+    latest = timezone.localdate() + timedelta(weeks=MAX_WEEKS_AHEAD)
+    return min(max(day, earliest), latest)
 
 
 def week_context(requested: date | None, open_slots) -> dict:
