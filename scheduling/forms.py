@@ -69,18 +69,19 @@ class ReasonForm(forms.Form):
 # --- educator forms
 
 
-def time_text_input() -> forms.TextInput:
+def time_text_input() -> forms.TimeInput:
     """A 24-hour "HH:MM" box: the browser's own time picker follows the visitor's locale
     (12-hour in en-US), while the app speaks 24-hour everywhere. The datalist on the slot
     form offers quarter hours."""
-    return forms.TextInput(
+    return forms.TimeInput(
+        format="%H:%M",
         attrs={
             "inputmode": "numeric",
             "pattern": "([01][0-9]|2[0-3]):[0-5][0-9]",
             "placeholder": "HH:MM",
             "autocomplete": "off",
             "list": "quarter-hours",
-        }
+        },
     )
 
 
