@@ -20,7 +20,15 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from .models import ACTIVE_STATUSES, Booking, BookingEvent, BookingStatus, Course, Slot
+from .models import (
+    ACTIVE_STATUSES,
+    Booking,
+    BookingEvent,
+    BookingStatus,
+    Course,
+    Enrollment,
+    Slot,
+)
 
 
 def open_slots(
@@ -39,7 +47,15 @@ def open_slots(
         slots = slots.for_educator(educator)
     if student is not None:
         mine = Booking.objects.active().filter(slot=OuterRef("pk"), student=student)
-        slots = slots.annotate(requested=Exists(mine))
+        enrolled = Enrollment.objects.filter(course=OuterRef("course"), student=student)
+        # `enrol_needed`: a course slot of a course the student is not in (the mentor page
+        # shows it with the way to enrol instead of a choice the rules would refuse).
+        slots = slots.annotate(
+            requested=Exists(mine),
+            enrol_needed=ExpressionWrapper(
+                Q(course__isnull=False) & ~Exists(enrolled), output_field=BooleanField()
+            ),
+        )
     return slots.order_by("starts_at", "id")
 
 

@@ -315,3 +315,15 @@ def test_a_weak_password_is_explained_under_the_password_field(client):
     password1 = html.split('name="password1"')[1].split('name="password2"')[0]
     assert "This password is too short" in password1
     assert "too short" not in html.split('name="password2"')[1]
+
+
+def test_mentor_page_asks_to_enrol_before_offering_a_course_slot(client, educator, student):
+    from scheduling.tests.factories import CourseFactory, SlotFactory
+
+    course = CourseFactory(educator=educator)
+    course_slot = SlotFactory(educator=educator, course=course)
+    open_slot = SlotFactory(educator=educator)
+    client.force_login(student)
+    page = client.get(f"/mentors/{educator.pk}/").content.decode()
+    assert f'value="{open_slot.pk}"' in page and f'value="{course_slot.pk}"' not in page
+    assert "Enrol in the course to book" in page
