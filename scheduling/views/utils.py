@@ -57,9 +57,11 @@ def week_context(requested: date | None, open_slots) -> dict:
 
     The week starts on the requested day (`?start=`), else on the day of the first open
     slot, so the page opens where there is something to book; never before today.
-    Two queries at most: the first open slot (without `start`) and the week's slots.
+    Two queries: the first open slot (without `start`) and the week's slots; a third
+    only for an empty requested week (is anything open at all?).
     """
     today = timezone.localdate()
+    first, asked = None, requested is not None
     if requested is None:
         first = open_slots.values("starts_at").first()
         requested = timezone.localtime(first["starts_at"]).date() if first else today
@@ -73,7 +75,10 @@ def week_context(requested: date | None, open_slots) -> dict:
     by_day: dict[date, list] = {day: [] for day in days}
     for slot in slots:
         by_day.setdefault(timezone.localtime(slot.starts_at).date(), []).append(slot)
+    # Whether anything is open at all: known already, or asked only for an empty week.
+    any_open = bool(slots or first or (asked and open_slots.exists()))
     return {
+        "any_open": any_open,
         "week_days": [(day, by_day[day]) for day in days],
         "week_start": start,
         "week_end": days[-1],
