@@ -6,14 +6,28 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
 
-from .models import User, timezone_choices
+from .models import User
+from .timezones import grouped_choices
+
+# The browser's zone is preselected by static/js/timezone.js (CSP-clean, no inline script):
+# "preselect" on sign-up; on the profile, where a zone is already saved, it only offers it.
+TIMEZONE_HELP = "Every time on Mentoring is shown in this timezone."
+
+
+def timezone_field(mode: str) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label="Timezone",
+        choices=grouped_choices,
+        help_text=TIMEZONE_HELP,
+        widget=forms.Select(attrs={"data-browser-timezone": mode}),
+    )
 
 
 class SignupForm(UserCreationForm):
     role = forms.ChoiceField(
         label="I am a", choices=User.Role.choices, widget=forms.RadioSelect, initial="student"
     )
-    timezone = forms.ChoiceField(label="Timezone", choices=timezone_choices)
+    timezone = timezone_field("preselect")
 
     class Meta:
         model = User
@@ -26,6 +40,13 @@ class SignupForm(UserCreationForm):
         self.fields["email"].required = True
         self.fields["first_name"].required = True
         self.fields["timezone"].initial = settings.TIME_ZONE
+        if self.is_bound:  # a choice was sent: show it again, never overwrite it
+            self.fields["timezone"].widget.attrs["data-browser-timezone"] = "offer"
+
+    def validate_password_for_user(self, user, password_field_name="password1"):
+        # "Too short"/"too common" is about the password typed first: show it there, not
+        # under the confirmation (which keeps only "the two fields didn't match").
+        super().validate_password_for_user(user, password_field_name=password_field_name)
 
     def clean(self):
         data = super().clean()
@@ -35,7 +56,7 @@ class SignupForm(UserCreationForm):
 
 
 class ProfileForm(forms.ModelForm):
-    timezone = forms.ChoiceField(label="Timezone", choices=timezone_choices)
+    timezone = timezone_field("offer")
 
     class Meta:
         model = User
@@ -45,6 +66,8 @@ class ProfileForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # A zone saved before the curated list (e.g. "US/Pacific") stays choosable.
+        self.fields["timezone"].choices = grouped_choices(self.instance.timezone)
         # Students see their profile in their own words, not an educator's help text.
         if self.instance.is_student:
             self.fields["field"].help_text = "Optional: what you study, e.g. “Data Science”."

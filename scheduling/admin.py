@@ -12,6 +12,11 @@ from django.shortcuts import render
 from . import services
 from .errors import BookingError
 from .models import ACTIVE_STATUSES, Booking, BookingEvent, Course, Enrollment, Slot
+from .templatetags.scheduling_tags import when
+
+# Short, zoned times for change lists ("Mon 23 Nov, 10:00 GMT"): the staff member's own
+# timezone is active, and the zone is said, so a time is never ambiguous.
+SHORT = "D j M, H:i"
 
 
 def _run_each(modeladmin, request, objects, action, label: str) -> None:
@@ -262,7 +267,7 @@ class ActiveFilter(admin.SimpleListFilter):
 class BookingAdmin(admin.ModelAdmin):
     """Bookings change status only through the actions; their fields are read-only."""
 
-    list_display = ["student", "session", "educator", "course", "status", "created_at"]
+    list_display = ["student", "session", "educator", "course", "status", "requested"]
     list_filter = [
         "status",
         ActiveFilter,
@@ -300,9 +305,24 @@ class BookingAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.display(ordering="slot__starts_at")
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Every field is read-only (status changes go through the actions): no Save buttons
+        # that would save nothing.
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(ordering="slot__starts_at", description="session")
     def session(self, booking):
-        return booking.slot.starts_at
+        return when(booking.slot.starts_at, SHORT)
+
+    @admin.display(ordering="created_at", description="requested")
+    def requested(self, booking):
+        return when(booking.created_at, SHORT)
 
     @admin.display(ordering="slot__educator__username")
     def educator(self, booking):

@@ -49,7 +49,10 @@ class BookingRequestForm(ServiceErrorMixin, forms.Form):
         widget=forms.RadioSelect,
         label="Choose a time",
         empty_label=None,
-        error_messages={"invalid_choice": "That time is no longer available; pick another."},
+        error_messages={
+            "required": "Choose a time.",
+            "invalid_choice": "That time is no longer available; pick another.",
+        },
     )
     message = forms.CharField(
         label="Message",
@@ -77,6 +80,32 @@ class ReasonForm(forms.Form):
 # --- educator forms
 
 
+def time_text_input() -> forms.TimeInput:
+    """A 24-hour "HH:MM" box: the browser's own time picker follows the visitor's locale
+    (12-hour in en-US), while the app speaks 24-hour everywhere. The datalist on the slot
+    form offers quarter hours."""
+    return forms.TimeInput(
+        format="%H:%M",
+        attrs={
+            "inputmode": "numeric",
+            "pattern": "([01][0-9]|2[0-3]):[0-5][0-9]",
+            "placeholder": "HH:MM",
+            "autocomplete": "off",
+            "list": "quarter-hours",
+        },
+    )
+
+
+# What cannot change while students hold seats, and why (shown beside each input).
+SEAT_LOCKED_FIELDS = {
+    "course": errors.COURSE_LOCKED,
+    "date": errors.TIME_LOCKED,
+    "start_time": errors.TIME_LOCKED,
+    "duration": errors.TIME_LOCKED,
+    "end_time": errors.TIME_LOCKED,
+}
+
+
 class SlotForm(ServiceErrorMixin, forms.Form):
     """Date and time are read in the educator's own timezone."""
 
@@ -88,7 +117,10 @@ class SlotForm(ServiceErrorMixin, forms.Form):
     )
     date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
     start_time = forms.TimeField(
-        label="Start time", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        label="Start time",
+        widget=time_text_input(),
+        input_formats=["%H:%M", "%H:%M:%S"],
+        help_text="24-hour clock, e.g. 14:30.",
     )
     duration = forms.IntegerField(
         label="Duration (minutes)", initial=60, min_value=5, max_value=24 * 60, required=False
@@ -96,7 +128,8 @@ class SlotForm(ServiceErrorMixin, forms.Form):
     end_time = forms.TimeField(
         label="End time",
         required=False,
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        widget=time_text_input(),
+        input_formats=["%H:%M", "%H:%M:%S"],
         help_text="Optional: give an end time instead of a duration; it wins when both are set.",
     )
     capacity = forms.IntegerField(
@@ -144,9 +177,22 @@ class SlotForm(ServiceErrorMixin, forms.Form):
             }
         super().__init__(*args, **kwargs)
         self.fields["course"].queryset = Course.objects.filter(educator=educator).order_by("title")
+        self.seat_locked = bool(slot is not None and slot.seats_taken)
+        if self.seat_locked:
+            # Read-only in the form, with the reason beside each input, instead of a
+            # refusal after Save.
+            for name, reason in SEAT_LOCKED_FIELDS.items():
+                self.fields[name].disabled = True
+                self.fields[name].help_text = (
+                    "Fixed while students hold seats: cancel their requests or ask them first."
+                    if name != "course"
+                    else reason
+                )
 
     def clean(self):
         data = super().clean()
+        if self.seat_locked:
+            self._refuse_locked_changes()
         if data.get("duration") is None and not data.get("end_time") and "duration" in data:
             self.add_error("duration", "Give a duration or an end time.")
         # The service refuses such dates too; stopping here keeps the arithmetic in
@@ -159,6 +205,22 @@ class SlotForm(ServiceErrorMixin, forms.Form):
                 if missing:
                     self.add_error(name, missing)
         return data
+
+    def _refuse_locked_changes(self) -> None:
+        """A read-only input ignores what is posted for it; a post that tries to change
+        one anyway (an old page, a script) is told why rather than quietly ignored."""
+        for name, reason in SEAT_LOCKED_FIELDS.items():
+            raw = self.data.get(self.add_prefix(name))
+            if raw in (None, ""):
+                continue
+            try:
+                posted = self.fields[name].to_python(raw)
+            except forms.ValidationError:
+                posted = raw
+            initial = self.get_initial_for_field(self.fields[name], name)
+            if getattr(posted, "pk", posted) != getattr(initial, "pk", initial):
+                self.add_error(None, reason)
+                return
 
     def add_service_error(self, error: BookingError) -> None:
         # An end-time refusal belongs next to whichever input set the end.

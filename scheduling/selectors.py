@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+from datetime import datetime
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
+from django.utils import timezone
 
 from accounts.models import User
 
-from .models import Booking, Course, Slot
+from .models import (
+    ACTIVE_STATUSES,
+    Booking,
+    BookingEvent,
+    BookingStatus,
+    Course,
+    Enrollment,
+    Slot,
+)
 
 
 def open_slots(
@@ -25,7 +47,15 @@ def open_slots(
         slots = slots.for_educator(educator)
     if student is not None:
         mine = Booking.objects.active().filter(slot=OuterRef("pk"), student=student)
-        slots = slots.annotate(requested=Exists(mine))
+        enrolled = Enrollment.objects.filter(course=OuterRef("course"), student=student)
+        # `enrol_needed`: a course slot of a course the student is not in (the mentor page
+        # shows it with the way to enrol instead of a choice the rules would refuse).
+        slots = slots.annotate(
+            requested=Exists(mine),
+            enrol_needed=ExpressionWrapper(
+                Q(course__isnull=False) & ~Exists(enrolled), output_field=BooleanField()
+            ),
+        )
     return slots.order_by("starts_at", "id")
 
 
@@ -45,6 +75,42 @@ def student_bookings(*, student: User, status: str | None = None) -> QuerySet[Bo
         .with_status(status)
         .with_related()
         .order_by("-created_at", "-id")
+    )
+
+
+def upcoming_q(now: datetime, prefix: str = "") -> Q:
+    """Bookings still ahead (or under way) that hold a seat: what a student looks at first."""
+    return Q(**{f"{prefix}status__in": ACTIVE_STATUSES, f"{prefix}slot__ends_at__gt": now})
+
+
+def student_requests_page(
+    *, student: User, status: str | None = None, seen_at: datetime | None = None
+) -> QuerySet[Booking]:
+    """My Requests in one query: upcoming first (soonest first), then past & closed (latest
+    session first). Each booking carries `is_upcoming`, `is_new` (someone else changed it
+    after `seen_at`) and `cancelled_by_id` (who cancelled it, from its history)."""
+    now = timezone.now()
+    changes = BookingEvent.objects.filter(booking=OuterRef("pk")).exclude(actor=student)
+    if seen_at is not None:
+        changes = changes.filter(created_at__gt=seen_at)
+    cancelled_by = BookingEvent.objects.filter(
+        booking=OuterRef("pk"), to_status=BookingStatus.CANCELLED
+    ).order_by("-created_at", "-id")
+    return (
+        Booking.objects.for_student(student)
+        .with_status(status)
+        .with_related()
+        .annotate(
+            is_upcoming=ExpressionWrapper(upcoming_q(now), output_field=BooleanField()),
+            is_new=Exists(changes),
+            cancelled_by_id=Subquery(cancelled_by.values("actor_id")[:1]),
+        )
+        .order_by(
+            F("is_upcoming").desc(),
+            Case(When(upcoming_q(now), then=F("slot__starts_at"))).asc(),
+            F("slot__starts_at").desc(),
+            "-id",
+        )
     )
 
 

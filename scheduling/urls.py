@@ -11,6 +11,7 @@ public_urls = [
     path("", public.home, name="home"),
     path("courses/", public.catalog, name="catalog"),
     path("course/<int:course_id>/", public.course_detail, name="course-detail"),
+    path("mentors/", public.mentors, name="mentors"),
     path("mentors/<int:mentor_id>/", public.mentor_detail, name="mentor-detail"),
     path("nav/badge", public.nav_badge, name="nav-badge"),
 ]
@@ -32,6 +33,7 @@ student_urls = [
 educator_urls = [
     path("educator/", educator.dashboard, name="educator-dashboard"),
     path("educator/availability", educator.availability, name="availability"),
+    path("educator/calendar", educator.calendar, name="educator-calendar"),
     path("educator/availability/new", educator.slot_new, name="slot-new"),
     path("educator/availability/<int:slot_id>/edit", educator.slot_edit, name="slot-edit"),
     path(

@@ -25,6 +25,7 @@ PAGES = {
     None: [
         ("home", "/"),
         ("catalog", "/courses/"),
+        ("mentors", "/mentors/"),
         ("login", "/accounts/login/"),
         ("signup", "/accounts/signup/"),
     ],
@@ -37,6 +38,7 @@ PAGES = {
     "mentor1": [
         ("educator-dashboard", "/educator/"),
         ("availability", "/educator/availability"),
+        ("calendar", "/educator/calendar"),
         ("new-slot", "/educator/availability/new"),
         ("session-requests", "/educator/session-requests"),
         ("courses", "/educator/courses"),

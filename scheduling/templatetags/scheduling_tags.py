@@ -52,3 +52,9 @@ def local_day(value: datetime | None) -> str:
     from django.utils.dateformat import format as date_format
 
     return date_format(timezone.localtime(value), "l j F")
+
+
+@register.simple_tag
+def quarter_hours() -> list[str]:
+    """ "00:00", "00:15", ... "23:45": suggestions for the 24-hour time inputs."""
+    return [f"{minutes // 60:02d}:{minutes % 60:02d}" for minutes in range(0, 24 * 60, 15)]

@@ -263,3 +263,16 @@ def test_cancel_action_on_a_finished_request_shows_the_refusal(admin_client, eve
     assert message in response.content.decode()
     booking.refresh_from_db()
     assert booking.status == "rejected" and booking.history.count() == 2
+
+
+def test_bookings_list_says_the_zone_and_a_booking_offers_no_save(admin_client, every_model, staff):
+    staff.timezone = "Asia/Tokyo"
+    staff.save()
+    booking = every_model["booking"]
+    listing = admin_client.get(reverse("admin:scheduling_booking_changelist")).content.decode()
+    start = timezone.localtime(booking.slot.starts_at, staff.zoneinfo)
+    assert f"{start:%H:%M} JST" in listing
+    page = admin_client.get(reverse("admin:scheduling_booking_change", args=[booking.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'name="_save"' not in html and 'name="_continue"' not in html

@@ -56,6 +56,7 @@ def tomorrow_at(hour: int):
         "/educator/",
         "/educator/availability",
         "/educator/availability/new",
+        "/educator/calendar",
         "/educator/session-requests",
         "/educator/courses",
         "/educator/courses/new",
@@ -420,3 +421,114 @@ def test_slot_on_the_last_day_of_the_calendar_is_a_form_error(as_educator, educa
     assert response.status_code == 200
     assert response.context["form"].errors["date"] == [errors.TOO_FAR_AHEAD]
     assert not Slot.objects.exists()
+
+
+def test_a_slot_holding_seats_shows_time_and_course_read_only(as_educator, educator):
+    """Issue 10.8: read-only inputs with the reason, not a refusal after Save."""
+    slot = SlotFactory(educator=educator, starts_at=tomorrow_at(10))
+    page = as_educator.get(f"/educator/availability/{slot.pk}/edit").content.decode()
+    assert "disabled" not in page.split('name="start_time"')[1].split(">")[0]
+    BookingFactory(slot=slot)
+    page = as_educator.get(f"/educator/availability/{slot.pk}/edit").content.decode()
+    for name in ("course", "date", "start_time", "duration", "end_time"):
+        tag = page.split(f'name="{name}"')[1].split(">")[0]
+        assert "disabled" in tag, name
+    assert "Fixed while students hold seats" in page and errors.COURSE_LOCKED in page
+    # What stays editable still saves, without sending the read-only inputs.
+    data = {"capacity": 4, "requires_approval": "on", "meeting_link": "", "note": "Bring code"}
+    assert as_educator.post(f"/educator/availability/{slot.pk}/edit", data).status_code == 302
+    slot.refresh_from_db()
+    assert slot.capacity == 4 and timezone.localtime(slot.starts_at).hour == 10
+
+
+def test_slot_times_are_24_hour_text_and_a_calendar_click_prefills(as_educator):
+    page = as_educator.get("/educator/availability/new?date=2031-05-06&start=14:30").content
+    html = page.decode()
+    assert 'type="time"' not in html and 'placeholder="HH:MM"' in html
+    start_input = (
+        html.split('name="start_time"')[0].rsplit("<input", 1)[1]
+        + html.split('name="start_time"')[1].split(">")[0]
+    )
+    assert 'value="2031-05-06"' in html and 'value="14:30"' in start_input
+    assert '<option value="23:45">' in html
+    assert as_educator.get("/educator/availability/new?date=junk&start=99").status_code == 200
+
+
+def test_withdrawn_slots_leave_upcoming_for_their_own_tab(as_educator, educator):
+    """Issue 10.5: no "3 left · needs your approval" on a slot nobody can book."""
+    slot = SlotFactory(educator=educator, capacity=3, note="Gone slot")
+    services.slot_withdraw(slot=slot, by=educator, reason="Conference trip")
+    upcoming = as_educator.get("/educator/availability").content.decode()
+    assert "Gone slot" not in upcoming and "No upcoming slots" in upcoming
+    tab = as_educator.get("/educator/availability", {"show": "withdrawn"}).content.decode()
+    assert "Gone slot" in tab and "Conference trip" in tab and "slot-withdrawn" in tab
+    assert "needs your approval" not in tab
+
+
+def _berlin(educator):
+    from zoneinfo import ZoneInfo
+
+    educator.timezone = "Europe/Berlin"
+    educator.save(update_fields=["timezone"])
+    return ZoneInfo("Europe/Berlin")
+
+
+def test_calendar_shows_the_week_in_the_educators_zone(as_educator, educator, student):
+    """Issue 10.4: a time grid with seats and statuses; empty future hours create a slot."""
+    zone = _berlin(educator)
+    day = timezone.localdate(timezone=zone) + timedelta(days=7)
+    monday = day - timedelta(days=day.weekday())
+    starts = timezone.make_aware(
+        timezone.datetime.combine(monday + timedelta(days=2), timezone.datetime.min.time()), zone
+    ) + timedelta(hours=9, minutes=30)
+    slot = SlotFactory(educator=educator, starts_at=starts, capacity=3, note="x")
+    BookingFactory(slot=slot, student=student)
+    gone = SlotFactory(educator=educator, starts_at=starts + timedelta(days=1))
+    services.slot_withdraw(slot=gone, by=educator, reason="Trip")
+    html = as_educator.get("/educator/calendar", {"start": f"{day}"}).content.decode()
+    assert f"{monday:%a} <span" in html and "Times in Europe/Berlin" in html
+    assert "09:30–10:30 CET" in html or "09:30–10:30 CEST" in html
+    assert "1/3 seats taken" in html and "1 pending" in html
+    assert f'href="/educator/availability/{slot.pk}/edit"' in html
+    assert "calendar-slot-withdrawn" in html
+    wednesday = monday + timedelta(days=2)
+    assert f"?date={wednesday:%Y-%m-%d}&amp;start=14:00" in html  # an empty hour
+    assert f"?date={wednesday:%Y-%m-%d}&amp;start=09:00" not in html  # the slot's hour
+    assert f'href="?start={monday - timedelta(days=7):%Y-%m-%d}"' in html
+
+
+def test_calendar_offers_no_creation_in_the_past_and_survives_bad_input(as_educator):
+    html = as_educator.get("/educator/calendar", {"start": "2001-01-03"}).content.decode()
+    assert "Mon <span" in html and "?date=" not in html  # a past week: nothing to create
+    assert as_educator.get("/educator/calendar", {"start": "99999-1-1"}).status_code == 200
+    assert as_educator.get("/educator/calendar", {"start": "9999-12-31"}).status_code == 200
+
+
+def test_calendar_is_for_educators_only(client, student):
+    client.force_login(student)
+    assert client.get("/educator/calendar").status_code in (302, 403)
+
+
+@pytest.mark.parametrize("rows", [4, 40])
+def test_calendar_query_count_is_constant(as_educator, educator, rows, django_assert_num_queries):
+    base = tomorrow_at(0)
+    for n in range(rows):
+        slot = SlotFactory(educator=educator, starts_at=base + timedelta(hours=3 * n), capacity=2)
+        BookingFactory(slot=slot)
+    with django_assert_num_queries(3):  # session, user, the week's slots with counts
+        assert as_educator.get("/educator/calendar").status_code == 200
+
+
+def test_a_started_or_withdrawn_slot_page_shows_its_requests_read_only(
+    as_educator, educator, student
+):
+    slot = SlotFactory(educator=educator)
+    BookingFactory(slot=slot, student=student, message="Can we talk SQL?")
+    services.slot_withdraw(slot=slot, by=educator, reason="Ill")
+    page = as_educator.get(f"/educator/availability/{slot.pk}/edit").content.decode()
+    assert "Requests for this slot" in page and "Can we talk SQL?" in page
+    assert "Withdrawn" in page and "Ill" in page and "Save slot" not in page
+    response = as_educator.post(f"/educator/availability/{slot.pk}/edit", {"capacity": 5})
+    assert response.status_code == 302
+    slot.refresh_from_db()
+    assert slot.capacity == 1

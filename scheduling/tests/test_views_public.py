@@ -266,3 +266,64 @@ def test_student_sees_already_requested_slots_as_theirs_on_the_mentor_page(
     page = client.get(f"/mentors/{educator.pk}/").content.decode()
     assert "You requested this" in page
     assert f'value="{mine.pk}"' not in page and f'value="{other.pk}"' in page
+
+
+def test_mentors_index_searches_by_field(client):
+    from scheduling.tests.factories import EducatorFactory, SlotFactory
+
+    web = EducatorFactory(field="Web Development", first_name="Wendy")
+    EducatorFactory(field="Data Science", first_name="Dario")
+    SlotFactory(educator=web)
+    page = client.get("/mentors/").content.decode()
+    assert "Wendy" in page and "Dario" in page and "1 open slot" in page
+    page = client.get("/mentors/", {"q": "web dev"}).content.decode()
+    assert "Wendy" in page and "Dario" not in page and f'href="/mentors/{web.pk}/"' in page
+    page = client.get("/mentors/", {"q": "astronomy"}).content.decode()
+    assert "No mentor matches your search" in page
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+def test_mentors_index_query_count_is_constant(client, rows, django_assert_num_queries):
+    from scheduling.tests.factories import EducatorFactory, SlotFactory
+
+    for _ in range(rows):
+        SlotFactory(educator=EducatorFactory(field="Web Development"))
+    with django_assert_num_queries(3):  # fields, count, page
+        assert client.get("/mentors/").status_code == 200
+
+
+def test_timezone_list_is_curated_and_grouped(client, student):
+    """Issue 10.7: places grouped by region; no "Factory", "localtime" or "US/Pacific"."""
+    html = client.get("/accounts/signup/").content.decode()
+    assert '<optgroup label="Europe">' in html and '<optgroup label="America">' in html
+    assert 'value="Europe/London"' in html and 'value="Asia/Kolkata"' in html
+    assert 'value="UTC"' in html and 'data-browser-timezone="preselect"' in html
+    for alias in ("Factory", "localtime", "US/Pacific", "Etc/GMT+5", "posixrules", "GB"):
+        assert f'value="{alias}"' not in html, alias
+    assert "/static/js/timezone.js" in html
+    # A zone saved before the list was curated stays choosable on the profile.
+    User.objects.filter(pk=student.pk).update(timezone="US/Pacific")
+    client.force_login(student)
+    html = client.get("/accounts/profile/").content.decode()
+    assert 'value="US/Pacific" selected' in html and 'data-browser-timezone="offer"' in html
+
+
+def test_a_weak_password_is_explained_under_the_password_field(client):
+    data = {"username": "weak", "first_name": "W", "last_name": "K", "email": "w@example.com"}
+    data |= {"role": "student", "timezone": "UTC", "password1": "abc", "password2": "abc"}
+    html = client.post("/accounts/signup/", data).content.decode()
+    password1 = html.split('name="password1"')[1].split('name="password2"')[0]
+    assert "This password is too short" in password1
+    assert "too short" not in html.split('name="password2"')[1]
+
+
+def test_mentor_page_asks_to_enrol_before_offering_a_course_slot(client, educator, student):
+    from scheduling.tests.factories import CourseFactory, SlotFactory
+
+    course = CourseFactory(educator=educator)
+    course_slot = SlotFactory(educator=educator, course=course)
+    open_slot = SlotFactory(educator=educator)
+    client.force_login(student)
+    page = client.get(f"/mentors/{educator.pk}/").content.decode()
+    assert f'value="{open_slot.pk}"' in page and f'value="{course_slot.pk}"' not in page
+    assert "Enrol in the course to book" in page

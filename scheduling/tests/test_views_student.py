@@ -101,7 +101,7 @@ def test_booking_form_errors(as_student, student, course):
     services.enroll(student=student, course=course)
     slot = SlotFactory(educator=course.educator, course=course)
     response = as_student.post(f"/course/{course.pk}/book-session", {"message": "hi"})
-    assert "This field is required" in response.content.decode()
+    assert "Choose a time." in response.content.decode()  # issue 10: not "This field is required"
     response = as_student.post(
         f"/course/{course.pk}/book-session", {"slot": slot.pk, "message": "x" * 1001}
     )
@@ -237,3 +237,130 @@ def test_not_enrolled_refusal_is_shown_once_beside_the_enrol_button(as_student, 
     assert page.count(errors.NOT_ENROLLED) == 1 and 'class="alert alert-danger' in page
     assert ">Enrol</button>" in page
     assert not Booking.objects.exists()
+
+
+def test_my_requests_leads_with_the_next_session(as_student, student, educator):
+    """Issue 10.1: the approved session ahead comes first, above rejected and past ones."""
+    soon = SlotFactory(educator=educator, meeting_link="https://meet.example.com/next")
+    later = SlotFactory(
+        educator=educator,
+        starts_at=soon.starts_at + timedelta(days=3),
+        ends_at=soon.ends_at + timedelta(days=3),
+    )
+    approved = BookingFactory(slot=soon, student=student, message="the next one")
+    services.booking_approve(booking=approved, by=educator)
+    BookingFactory(slot=later, student=student, message="the later one")
+    rejected = BookingFactory(slot=SlotFactory(educator=educator), student=student)
+    services.booking_reject(booking=rejected, by=educator, reason="Rejected one")
+    page = as_student.get("/session-requests").content.decode()
+    upcoming, closed = page.index(">Upcoming<"), page.index("Past &amp; closed")
+    assert upcoming < page.index("the next one") < page.index("the later one") < closed
+    assert closed < page.index("Rejected one")
+
+
+def test_withdrawn_slot_says_who_cancelled_and_offers_another_time(
+    as_student, student, course, client
+):
+    services.enroll(student=student, course=course)
+    mine = BookingFactory(slot=SlotFactory(educator=course.educator), student=student)
+    services.booking_cancel(booking=mine, by=student, reason="I'm ill that day")
+    theirs = BookingFactory(
+        slot=SlotFactory(educator=course.educator, course=course), student=student
+    )
+    services.slot_withdraw(slot=theirs.slot, by=course.educator, reason="Conference trip")
+    page = as_student.get("/session-requests").content.decode()
+    assert "You cancelled this request</strong>: I&#x27;m ill that day" in page
+    name = course.educator.display_name
+    assert f"{name} withdrew this time</strong>: Conference trip" in page
+    assert f'href="/course/{course.pk}/book-session">Pick another time' in page
+    assert page.count("Pick another time") == 1  # not for the student's own cancellation
+    assert page.count(">New<") == 1  # the withdrawal is new to the student; their own is not
+    assert ">New<" not in as_student.get("/session-requests").content.decode()  # now seen
+
+
+def test_my_requests_empty_states_say_what_to_do(as_student):
+    page = as_student.get("/session-requests").content.decode()
+    assert "No upcoming session" in page and "Find a course" in page and "Find a mentor" in page
+    page = as_student.get("/session-requests", {"status": "rejected"}).content.decode()
+    assert "No request has this status" in page and "Show all requests" in page
+
+
+def test_not_enrolled_student_sees_the_enrol_box_and_a_disabled_form(as_student, student, course):
+    """Issue 10.6: not after sending: the form is disabled until the student enrols."""
+    SlotFactory(educator=course.educator, course=course)
+    page = as_student.get(f"/course/{course.pk}/book-session").content.decode()
+    assert ">Enrol</button>" in page
+    assert '<fieldset class="booking-fields" disabled aria-describedby="enrol-first">' in page
+    services.enroll(student=student, course=course)
+    page = as_student.get(f"/course/{course.pk}/book-session").content.decode()
+    assert ">Enrol</button>" not in page and 'booking-fields" disabled' not in page
+
+
+def _day_after(days: int, hour: int):
+    local = timezone.localtime() + timedelta(days=days)
+    return local.replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+def test_week_view_shows_seven_days_from_the_first_open_time(as_student, student, course):
+    """Issue 10.3: days as columns, previous/next week, instant slots marked."""
+    services.enroll(student=student, course=course)
+    near = SlotFactory(educator=course.educator, course=course, starts_at=_day_after(3, 9))
+    instant = SlotFactory(
+        educator=course.educator, course=course, starts_at=_day_after(4, 9),
+        requires_approval=False,
+    )  # fmt: skip
+    later = SlotFactory(educator=course.educator, course=course, starts_at=_day_after(12, 9))
+    page = as_student.get(f"/course/{course.pk}/book-session").content.decode()
+    assert f'id="slot-{near.pk}"' in page and f'id="slot-{instant.pk}"' in page
+    assert f'id="slot-{later.pk}"' not in page  # next week
+    assert page.count('<section class="week-day') == 7 and ">Instant<" in page
+    start = timezone.localtime(near.starts_at).date()
+    next_start = start + timedelta(days=7)
+    assert f'href="?start={next_start:%Y-%m-%d}"' in page and 'hx-select="#week"' in page
+    week2 = as_student.get(f"/course/{course.pk}/book-session", {"start": f"{next_start}"})
+    html = week2.content.decode()
+    assert f'id="slot-{later.pk}"' in html and f'id="slot-{near.pk}"' not in html
+    assert 'rel="prev"' in html  # back to an earlier week
+
+
+def test_week_view_never_starts_in_the_past_and_says_when_a_week_is_empty(
+    as_student, student, course
+):
+    services.enroll(student=student, course=course)
+    SlotFactory(educator=course.educator, course=course, starts_at=_day_after(2, 9))
+    page = as_student.get(f"/course/{course.pk}/book-session", {"start": "2001-01-01"})
+    html = page.content.decode()
+    assert timezone.localdate().strftime("%a %-d %b") in html and 'rel="prev"' not in html
+    far = as_student.get(f"/course/{course.pk}/book-session", {"start": "2090-01-01"})
+    assert "No open times in this week" in far.content.decode()
+    assert as_student.get(f"/course/{course.pk}/book-session", {"start": "junk"}).status_code == 200
+
+
+def test_sending_without_a_time_says_choose_a_time_in_the_same_week(as_student, student, course):
+    services.enroll(student=student, course=course)
+    slot = SlotFactory(educator=course.educator, course=course, starts_at=_day_after(9, 9))
+    start = timezone.localtime(slot.starts_at).date()
+    response = as_student.post(
+        f"/course/{course.pk}/book-session", {"message": "hi", "start": f"{start}"}
+    )
+    html = response.content.decode()
+    assert "Choose a time." in html and "This field is required" not in html
+    assert f'id="slot-{slot.pk}"' in html and 'value="hi"' not in html and ">hi</textarea>" in html
+
+
+@pytest.mark.parametrize("rows", [5, 40])
+def test_week_of_a_given_start_has_constant_queries(
+    as_student, student, rows, django_assert_num_queries
+):
+    course = CourseFactory()
+    services.enroll(student=student, course=course)
+    for n in range(rows):
+        SlotFactory(
+            educator=course.educator,
+            course=course,
+            starts_at=_day_after(2, 0) + timedelta(hours=3 * n),
+        )
+    start = f"{timezone.localdate() + timedelta(days=2)}"
+    with django_assert_num_queries(5):  # session, user, course, enrolled, week
+        page = as_student.get(f"/course/{course.pk}/book-session", {"start": start})
+    assert page.status_code == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime, time, timedelta
 from urllib.parse import urlsplit
 
@@ -22,7 +23,7 @@ from ..errors import BookingError
 from ..forms import ApproveForm, CourseForm, ReasonForm, RejectForm, SlotForm
 from ..models import ACTIVE_STATUSES, Booking, BookingStatus, Course, Slot
 from ..templatetags.scheduling_tags import when
-from .utils import paginate
+from .utils import clamp_day, day_start, monday_of, paginate, parse_day
 
 
 @educator_required
@@ -55,8 +56,23 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @educator_required
 def availability(request: HttpRequest) -> HttpResponse:
-    past = request.GET.get("show") == "past"
-    slots = selectors.educator_slots(educator=request.user, upcoming=not past)
+    show = request.GET.get("show", "upcoming")
+    if show not in ("upcoming", "past", "withdrawn"):
+        show = "upcoming"
+    past = show == "past"
+    mine = Slot.objects.for_educator(request.user)
+    if show == "withdrawn":
+        # Withdrawn slots are not open, whatever their time: their own tab, greyed, with
+        # the reason, latest first.
+        slots = (
+            mine.filter(withdrawn_at__isnull=False)
+            .select_related("educator", "course")
+            .order_by("-starts_at", "-id")
+        )
+    else:
+        slots = selectors.educator_slots(educator=request.user, upcoming=not past).filter(
+            withdrawn_at__isnull=True
+        )
     if past:
         # A finished session frees its seats, so "seats taken" says nothing there: count
         # who attended instead, in the same query.
@@ -67,13 +83,23 @@ def availability(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "scheduling/educator/availability.html",
-        {"page_obj": page, "query_string": query_string, "past": past, "now": timezone.now()},
+        {
+            "page_obj": page,
+            "query_string": query_string,
+            "past": past,
+            "show": show,
+            "now": timezone.now(),
+        },
     )
 
 
 @educator_required
 def slot_new(request: HttpRequest) -> HttpResponse:
-    form = SlotForm(request.POST if request.method == "POST" else None, educator=request.user)
+    form = SlotForm(
+        request.POST if request.method == "POST" else None,
+        educator=request.user,
+        initial=_slot_initial_from_query(request),
+    )
     if form.is_valid():
         try:
             slot = services.slot_create(educator=request.user, **form.service_kwargs())
@@ -85,6 +111,17 @@ def slot_new(request: HttpRequest) -> HttpResponse:
     return render(request, "scheduling/educator/slot_form.html", {"form": form, "slot": None})
 
 
+def _slot_initial_from_query(request: HttpRequest) -> dict:
+    """`?date=2026-11-30&start=10:00` (a click on an empty time in the calendar) fills
+    the form's date and start; anything unreadable is ignored."""
+    initial: dict = {}
+    with suppress(ValueError):
+        initial["date"] = datetime.strptime(request.GET.get("date", ""), "%Y-%m-%d").date()
+    with suppress(ValueError):
+        initial["start_time"] = datetime.strptime(request.GET.get("start", ""), "%H:%M").time()
+    return initial
+
+
 def _own_slot(request: HttpRequest, slot_id: int) -> Slot:
     return get_object_or_404(
         Slot.objects.select_related("course"), pk=slot_id, educator=request.user
@@ -93,7 +130,16 @@ def _own_slot(request: HttpRequest, slot_id: int) -> Slot:
 
 @educator_required
 def slot_edit(request: HttpRequest, slot_id: int) -> HttpResponse:
+    """A slot's own page: the form while it can change, its requests always (the calendar
+    links every slot here)."""
     slot = _own_slot(request, slot_id)
+    requests = list(slot.bookings.select_related("student").order_by("created_at", "id"))
+    if slot.is_withdrawn or slot.has_started:
+        if request.method == "POST":
+            messages.error(request, "A withdrawn or started slot can no longer be edited.")
+            return redirect("scheduling:slot-edit", slot_id=slot.pk)
+        context = {"form": None, "slot": slot, "requests": requests}
+        return render(request, "scheduling/educator/slot_form.html", context)
     form = SlotForm(
         request.POST if request.method == "POST" else None, educator=request.user, slot=slot
     )
@@ -105,7 +151,8 @@ def slot_edit(request: HttpRequest, slot_id: int) -> HttpResponse:
         else:
             messages.success(request, f"Slot saved: {when(saved.starts_at)}.")
             return redirect("scheduling:availability")
-    return render(request, "scheduling/educator/slot_form.html", {"form": form, "slot": slot})
+    context = {"form": form, "slot": slot, "requests": requests}
+    return render(request, "scheduling/educator/slot_form.html", context)
 
 
 @educator_required
@@ -137,6 +184,96 @@ def slot_withdraw(request: HttpRequest, slot_id: int) -> HttpResponse:
         "scheduling/educator/withdraw_confirm.html",
         {"slot": slot, "affected": affected, "form": form},
     )
+
+
+# ---------------------------------------------------------------- calendar
+
+CALENDAR_HOURS = (8, 20)  # shown at least; a week with earlier or later slots widens it
+
+
+def calendar_slots(educator, begin: datetime, end: datetime):
+    """The educator's slots touching [begin, end), withdrawn ones too, with their pending
+    and approved counts: one query."""
+    return (
+        Slot.objects.for_educator(educator)
+        .filter(starts_at__lt=end, ends_at__gt=begin)
+        .select_related("course")
+        .annotate(
+            pending_count=Count("bookings", filter=Q(bookings__status=BookingStatus.PENDING)),
+            approved_count=Count("bookings", filter=Q(bookings__status=BookingStatus.APPROVED)),
+        )
+        .order_by("starts_at", "id")
+    )
+
+
+def calendar_grid(days: list, slots: list, now: datetime) -> list[dict]:
+    """Hour rows × day columns in the educator's zone. Each cell has the slots starting in
+    that hour, whether an earlier slot still runs through it, and whether an empty
+    future hour may be clicked to create a slot there."""
+    first, last = CALENDAR_HOURS
+    for slot in slots:
+        start, end = timezone.localtime(slot.starts_at), timezone.localtime(slot.ends_at)
+        if start.date() in days:
+            first = min(first, start.hour)
+        if end.date() in days:
+            last = max(last, end.hour + (1 if end.minute else 0))
+    last = min(last, 24)
+    rows = []
+    for hour in range(first, last):
+        cells = []
+        for day in days:
+            cell_start = day_start(day) + timedelta(hours=hour)
+            cell_start = timezone.localtime(cell_start)
+            cell_end = cell_start + timedelta(hours=1)
+            starting = [s for s in slots if cell_start <= s.starts_at < cell_end]
+            running = any(
+                s.starts_at < cell_start < s.ends_at and not s.is_withdrawn for s in slots
+            )
+            cells.append(
+                {
+                    "day": day,
+                    "time": f"{hour:02d}:00",
+                    "slots": starting,
+                    "running": running,
+                    "can_create": not starting and not running and cell_start > now,
+                }
+            )
+        rows.append({"hour": f"{hour:02d}:00", "cells": cells})
+    return rows
+
+
+@educator_required
+def calendar(request: HttpRequest) -> HttpResponse:
+    """The week's slots and bookings in a time grid, in the educator's zone; an empty future
+    hour links to a new slot there, a slot to its page (edit, requests)."""
+    today = timezone.localdate()
+    requested = parse_day(request.GET.get("start")) or today
+    earliest = today - timedelta(weeks=520)
+    start = monday_of(clamp_day(requested, earliest))
+    days = [start + timedelta(days=n) for n in range(7)]
+    slots = list(
+        calendar_slots(request.user, day_start(days[0]), day_start(start + timedelta(days=7)))
+    )
+    now = timezone.now()
+    by_day = {day: [] for day in days}
+    for slot in slots:
+        day = timezone.localtime(slot.starts_at).date()
+        if day in by_day:
+            by_day[day].append(slot)
+    context = {
+        "days": days,
+        "rows": calendar_grid(days, slots, now),
+        "by_day": [(day, by_day[day]) for day in days],
+        "week_start": start,
+        "week_end": days[-1],
+        "prev_week": start - timedelta(days=7),
+        "next_week": start + timedelta(days=7),
+        "this_week": monday_of(today),
+        "today": today,
+        "now": now,
+        "slot_count": len(slots),
+    }
+    return render(request, "scheduling/educator/calendar.html", context)
 
 
 # ---------------------------------------------------------------- session requests

@@ -12,8 +12,8 @@ from accounts.models import User
 from .. import selectors
 from ..forms import BookingRequestForm
 from ..models import Booking, BookingEvent, Course, Enrollment, Slot
-from .student import handle_booking_form
-from .utils import group_by_day, paginate
+from .student import handle_booking_form, requested_week
+from .utils import group_by_day, paginate, week_context
 
 
 def _courses_for(request: HttpRequest):
@@ -57,6 +57,44 @@ def catalog(request: HttpRequest) -> HttpResponse:
     )
 
 
+def mentors(request: HttpRequest) -> HttpResponse:
+    """Educators, searchable by field (or name), with their open-slot and course counts."""
+    query = request.GET.get("q", "").strip()
+    now = timezone.now()
+    educators = (
+        User.objects.filter(role=User.Role.EDUCATOR, is_active=True)
+        .annotate(
+            open_slots=Count(
+                "slots",
+                filter=Q(slots__withdrawn_at__isnull=True, slots__starts_at__gt=now),
+                distinct=True,
+            ),
+            course_count=Count("courses", filter=Q(courses__is_published=True), distinct=True),
+        )
+        .order_by("-open_slots", "first_name", "username", "id")
+    )
+    if query:
+        educators = educators.filter(
+            Q(field__icontains=query)
+            | Q(first_name__icontains=query)
+            | Q(last_name__icontains=query)
+            | Q(username__icontains=query)
+        )
+    fields = (
+        User.objects.filter(role=User.Role.EDUCATOR, is_active=True)
+        .exclude(field="")
+        .values_list("field", flat=True)
+        .distinct()
+        .order_by("field")[:30]
+    )
+    page, query_string = paginate(request, educators, per_page=12)
+    return render(
+        request,
+        "scheduling/public/mentors.html",
+        {"page_obj": page, "query": query, "query_string": query_string, "fields": fields},
+    )
+
+
 def visible_course(request: HttpRequest, course_id: int) -> Course:
     """Published courses for everyone; an unpublished one only for its educator."""
     course = get_object_or_404(Course.objects.select_related("educator"), pk=course_id)
@@ -91,7 +129,7 @@ def mentor_detail(request: HttpRequest, mentor_id: int) -> HttpResponse:
     courses = _courses_for(request).filter(educator=mentor).order_by("title")
     is_student = request.user.is_authenticated and request.user.is_student
     open_slots = selectors.open_slots(educator=mentor, student=request.user if is_student else None)
-    page, query_string = paginate(request, open_slots, per_page=20)
+    week = week_context(requested_week(request), open_slots)
     bookable = Slot.objects.filter(educator=mentor)  # the service checks enrolment
     form = None
     if is_student:
@@ -107,14 +145,7 @@ def mentor_detail(request: HttpRequest, mentor_id: int) -> HttpResponse:
     return render(
         request,
         "scheduling/public/mentor_detail.html",
-        {
-            "mentor": mentor,
-            "courses": courses,
-            "page_obj": page,
-            "days": group_by_day(page.object_list),
-            "query_string": query_string,
-            "form": form,
-        },
+        {**week, "mentor": mentor, "courses": courses, "form": form},
     )
 
 

@@ -16,7 +16,12 @@ from .. import errors, selectors, services
 from ..errors import BookingError
 from ..forms import BookingRequestForm, ReasonForm
 from ..models import Booking, BookingStatus, Slot
-from .utils import group_by_day, paginate
+from .utils import paginate, parse_day, week_context
+
+
+def requested_week(request: HttpRequest):
+    """`?start=` on a GET; on a POST, the week the form was sent from."""
+    return parse_day(request.POST.get("start") or request.GET.get("start"))
 
 
 def handle_booking_form(request: HttpRequest, form: BookingRequestForm) -> HttpResponse | None:
@@ -73,19 +78,18 @@ def book_session(request: HttpRequest, course_id: int) -> HttpResponse:
             return response
     # Re-read availability after a refusal: the page shows what is bookable now.
     slots = selectors.open_slots(course=course, student=request.user)
-    page, query_string = paginate(request, slots, per_page=20)
+    week = week_context(requested_week(request), slots)
     return render(
         request,
         "scheduling/student/book_session.html",
         {
+            **week,
             "course": course,
             "enrolled": enrolled,
+            "not_enrolled": not enrolled,
             # Not enrolled: the enrol box above the form already says why, with its button.
             "enrol_refused": not enrolled and errors.NOT_ENROLLED in form.non_field_errors(),
             "form": form,
-            "page_obj": page,
-            "days": group_by_day(page.object_list),
-            "query_string": query_string,
         },
     )
 
@@ -97,11 +101,16 @@ def my_requests(request: HttpRequest) -> HttpResponse:
         status = ""
     mine = Booking.objects.for_student(request.user)
     counts = mine.aggregate(
-        all=Count("pk"), **{s: Count("pk", filter=Q(status=s)) for s in BookingStatus.values}
+        all=Count("pk"),
+        upcoming=Count("pk", filter=selectors.upcoming_q(timezone.now()) & status_q(status)),
+        **{s: Count("pk", filter=Q(status=s)) for s in BookingStatus.values},
     )
-    page, query_string = paginate(
-        request, selectors.student_bookings(student=request.user, status=status or None)
+    # Upcoming first, then past & closed, in one paginated list; "new" is measured against
+    # the last visit, read before this visit moves it on.
+    bookings = selectors.student_requests_page(
+        student=request.user, status=status or None, seen_at=request.user.requests_seen_at
     )
+    page, query_string = paginate(request, bookings)
     # Opening this page is "seeing" every change: the navigation badge starts again from now.
     User.objects.filter(pk=request.user.pk).update(requests_seen_at=timezone.now())
     tabs = [("", "All", counts["all"])] + [
@@ -115,9 +124,14 @@ def my_requests(request: HttpRequest) -> HttpResponse:
             "query_string": query_string,
             "status": status,
             "tabs": tabs,
+            "upcoming_count": counts["upcoming"],
             "now": timezone.now(),
         },
     )
+
+
+def status_q(status: str) -> Q:
+    return Q(status=status) if status else Q()
 
 
 @student_required

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
+
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
+from django.utils import timezone
 
 
 def paginate(request: HttpRequest, items, per_page: int = 10) -> tuple[Page, str]:
@@ -17,8 +20,6 @@ def paginate(request: HttpRequest, items, per_page: int = 10) -> tuple[Page, str
 
 def group_by_day(slots) -> list[tuple]:
     """[(date, [slot, ...]), ...] in the viewer's timezone, keeping the order given."""
-    from django.utils import timezone
-
     days: list[tuple] = []
     for slot in slots:
         day = timezone.localtime(slot.starts_at).date()
@@ -26,3 +27,67 @@ def group_by_day(slots) -> list[tuple]:
             days.append((day, []))
         days[-1][1].append(slot)
     return days
+
+
+# ---------------------------------------------------------------- week views
+
+MAX_WEEKS_AHEAD = 520  # ten years: far enough to plan, near enough for date arithmetic
+
+
+def day_start(day: date) -> datetime:
+    """Midnight of `day` in the viewer's timezone (DST-correct: each day on its own)."""
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
+
+
+def parse_day(value: str | None) -> date | None:
+    try:
+        return datetime.strptime(value or "", "%Y-%m-%d").date()
+    except ValueError:
+        return None
+
+
+def clamp_day(day: date, earliest: date) -> date:
+    """Not before `earliest`, not more than MAX_WEEKS_AHEAD after today."""
+    latest = timezone.localdate() + timedelta(weeks=MAX_WEEKS_AHEAD)
+    return min(max(day, earliest), latest)
+
+
+def week_context(requested: date | None, open_slots) -> dict:
+    """Seven days of a course's or mentor's open slots, in the viewer's timezone.
+
+    The week starts on the requested day (`?start=`), else on the day of the first open
+    slot, so the page opens where there is something to book; never before today.
+    Two queries: the first open slot (without `start`) and the week's slots; a third
+    only for an empty requested week (is anything open at all?).
+    """
+    today = timezone.localdate()
+    first, asked = None, requested is not None
+    if requested is None:
+        first = open_slots.values("starts_at").first()
+        requested = timezone.localtime(first["starts_at"]).date() if first else today
+    start = clamp_day(requested, today)
+    days = [start + timedelta(days=n) for n in range(7)]
+    slots = list(
+        open_slots.filter(
+            starts_at__gte=day_start(start), starts_at__lt=day_start(days[-1] + timedelta(days=1))
+        )
+    )
+    by_day: dict[date, list] = {day: [] for day in days}
+    for slot in slots:
+        by_day.setdefault(timezone.localtime(slot.starts_at).date(), []).append(slot)
+    # Whether anything is open at all: known already, or asked only for an empty week.
+    any_open = bool(slots or first or (asked and open_slots.exists()))
+    return {
+        "any_open": any_open,
+        "week_days": [(day, by_day[day]) for day in days],
+        "week_start": start,
+        "week_end": days[-1],
+        "week_count": len(slots),
+        "prev_week": max(start - timedelta(days=7), today) if start > today else None,
+        "next_week": start + timedelta(days=7),
+        "today": today,
+    }
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
