@@ -14,7 +14,8 @@ from . import notifications, services
 logger = logging.getLogger(__name__)
 
 
-@task(takes_context=True)
+# Housekeeping yields to user-facing work (mail) when both are due.
+@task(takes_context=True, priority=-10)
 def every_minute(context) -> dict:
     """Close past sessions, queue due reminders, re-deliver stranded mail; then again.
 
