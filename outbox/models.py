@@ -43,7 +43,12 @@ class IcsMethod(models.TextChoices):
 class Message(models.Model):
     kind = models.CharField(max_length=32, choices=Kind.choices)
     booking = models.ForeignKey(
-        "scheduling.Booking", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "scheduling.Booking",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # the unique constraint's index starts with it
     )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -79,7 +84,6 @@ class Message(models.Model):
         ]
         indexes = [
             models.Index(fields=["state", "next_attempt_at"], name="outbox_due_idx"),
-            models.Index(fields=["booking", "kind"], name="outbox_booking_kind_idx"),
         ]
 
     def __str__(self) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
@@ -30,11 +29,12 @@ WORKER_DIED = "The worker stopped while sending; sending again."
 
 
 def queue(specs: list[dict]) -> list[Message]:
-    """Record messages inside the caller's transaction; delivery is enqueued on commit,
-    so a change that rolls back sends nothing and a commit never waits on mail."""
-    messages = [Message.objects.create(**spec) for spec in specs]
+    """Record messages inside the caller's transaction, to be delivered if it commits:
+    a change that rolls back sends nothing, and a commit never waits on mail."""
+    # One INSERT for all of them (ids come back on PostgreSQL and SQLite ≥ 3.35).
+    messages = Message.objects.bulk_create([Message(**spec) for spec in specs])
     if messages:
-        transaction.on_commit(partial(tasks.deliver_soon, [m.pk for m in messages]))
+        tasks.deliver_if_committed([m.pk for m in messages])
     return messages
 
 
@@ -156,5 +156,5 @@ def resend(message_ids: list[int]) -> int:
     Message.objects.filter(pk__in=ids, state=State.FAILED).update(
         state=State.PENDING, attempts=0, next_attempt_at=timezone.now()
     )
-    transaction.on_commit(partial(tasks.deliver_soon, ids))
+    tasks.deliver_if_committed(ids)
     return len(ids)

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import partial
 
+from django.db import transaction
 from django_tasks import task
+from django_tasks_db import DatabaseBackend
 
 from . import services
 
@@ -24,6 +27,20 @@ def deliver_message(message_id: int) -> str:
 @task()
 def send_password_reset(email: str, request_id: str) -> int:
     return services.queue_password_reset(email=email, request_id=request_id)
+
+
+def deliver_if_committed(message_ids: list[int]) -> None:
+    """Deliver these messages once the caller's transaction commits, and never otherwise.
+
+    A queue kept in the same database takes the tasks inside that transaction: change,
+    messages and tasks commit together (one commit, and no moment where the change is
+    committed but its mail not queued). Any other backend gets them after the commit.
+    """
+    if isinstance(deliver_message.get_backend(), DatabaseBackend):
+        for message_id in message_ids:
+            deliver_message.enqueue(message_id)
+    else:
+        transaction.on_commit(partial(deliver_soon, message_ids))
 
 
 def deliver_soon(message_ids: list[int]) -> None:
