@@ -11,8 +11,12 @@ from datetime import datetime
 from functools import partial
 
 from django.db import transaction
-from django_tasks import task
 from django_tasks_db import DatabaseBackend
+
+try:  # Django 6 ships the tasks API as django.tasks; django-tasks backports it to 5.2
+    from django.tasks import task
+except ImportError:
+    from django_tasks import task
 
 from . import services
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from django_tasks import task
+try:  # Django 6 ships the tasks API as django.tasks; django-tasks backports it to 5.2
+    from django.tasks import task
+except ImportError:
+    from django_tasks import task
 
 from outbox import periodic
 from outbox import services as outbox

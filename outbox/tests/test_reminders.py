@@ -41,8 +41,10 @@ def reminders_over_time(booking, *, step=timedelta(minutes=5)) -> list[str]:
 
 
 def test_reminders_go_to_both_parties_once_however_often_the_step_runs(
-    educator, student, django_capture_on_commit_callbacks
+    educator, student, settings, django_capture_on_commit_callbacks
 ):
+    student.timezone, educator.timezone = "Asia/Kolkata", "America/Los_Angeles"
+    student.save(), educator.save()
     booking = approved_session(
         educator, student, starts_in=timedelta(hours=23, minutes=30), approved_ago=timedelta(days=2)
     )
@@ -52,7 +54,15 @@ def test_reminders_go_to_both_parties_once_however_often_the_step_runs(
         assert queue_due_reminders() == 0
     assert sorted(m.to[0] for m in mail.outbox) == sorted([student.email, educator.email])
     assert all(m.subject.startswith("Reminder: session with") for m in mail.outbox)
-    assert "starts in 24 hours" in mail.outbox[0].body
+    pages = {student.email: "/session-requests", educator.email: "/educator/session-requests"}
+    for message, person in (
+        (m, student if m.to[0] == student.email else educator) for m in mail.outbox
+    ):
+        local = timezone.localtime(booking.slot.starts_at, person.zoneinfo)
+        html = message.alternatives[0][0]
+        assert "starts in 24 hours" in message.body and f"{local:%H:%M}" in message.body
+        assert settings.SITE_URL + pages[person.email] in message.body
+        assert f"{local:%H:%M}" in html and person.timezone in html
     rows = Message.objects.filter(booking=booking, kind="reminder_24h")
     assert [row.state for row in rows] == ["sent", "sent"]
 

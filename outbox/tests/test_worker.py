@@ -21,7 +21,7 @@ from outbox import periodic
 from outbox import services as outbox
 from outbox.models import Chain, Message
 from scheduling import services
-from scheduling.models import Booking
+from scheduling.models import Booking, Slot
 from scheduling.tasks import every_minute
 from scheduling.tests.factories import CourseFactory, SlotFactory
 
@@ -221,3 +221,16 @@ def test_reminders_are_sent_once_with_two_workers_running_the_schedule_repeatedl
     assert runs.count() >= 4
     reminders = [m for m in mail.outbox if m.subject.startswith("Reminder")]
     assert sorted(m.to[0] for m in reminders) == sorted([student.email, educator.email])
+
+
+def test_the_periodic_task_closes_past_sessions_without_cron(student, educator):
+    booking = services.booking_request(student=student, slot=SlotFactory(educator=educator))
+    start = timezone.now() - timedelta(minutes=5)
+    Slot.objects.filter(pk=booking.slot_id).update(
+        starts_at=start, ends_at=start + timedelta(hours=1)
+    )
+    periodic.ensure(every_minute)
+    run_worker()
+    booking.refresh_from_db()
+    assert booking.status == "rejected"
+    assert Message.objects.filter(kind="rejected", recipient=student).exists()
