@@ -132,7 +132,7 @@ def test_a_mail_server_down_then_back_gets_the_message_exactly_once(
 def test_a_mail_server_that_never_answers_delays_no_request(
     settings, smtp, client, student, educator
 ):
-    settings.EMAIL_TIMEOUT = 2
+    settings.EMAIL_TIMEOUT = 3
     silent = smtp(Silent())
     course = CourseFactory(educator=educator)
     services.enroll(student=student, course=course)
@@ -143,10 +143,10 @@ def test_a_mail_server_that_never_answers_delays_no_request(
     response = client.post(f"/course/{course.pk}/book-session", {"slot": slot.pk})
     took = time.perf_counter() - began
     assert response.status_code == 302 and Booking.objects.filter(slot=slot).exists()
-    assert took < 1.0, f"the booking waited {took:.2f}s"
+    assert took < 1.5, f"the booking waited {took:.2f}s"
 
     worker_took = run_worker()  # the worker is the one that waits, up to EMAIL_TIMEOUT
-    assert worker_took >= 2.0 and silent.connections == 1
+    assert worker_took >= 3.0 and silent.connections == 1
     message = Message.objects.get()
     assert message.state == "pending" and "timed out" in message.last_error
 
