@@ -78,6 +78,12 @@ class Message(models.Model):
                 fields=["booking", "kind", "recipient", "discriminator"],
                 name="outbox_message_once",
             ),
+            # NULLs are distinct in a unique index: mail without a booking needs its own.
+            models.UniqueConstraint(
+                fields=["kind", "recipient", "discriminator"],
+                condition=Q(booking__isnull=True),
+                name="outbox_message_once_without_booking",
+            ),
             models.CheckConstraint(
                 condition=Q(state__in=State.values), name="outbox_message_state_valid"
             ),

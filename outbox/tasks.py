@@ -1,7 +1,8 @@
 """Background tasks for mail, on Django's tasks API (django-tasks; django.tasks in 6.0).
 
-Tasks hold no rule: they call outbox.services. Enqueueing never raises into a caller; a
-message whose task could not be enqueued is delivered by the periodic sweep instead.
+Tasks hold no rule: they call outbox.services. Enqueueing after a commit never raises
+into the caller; a message whose task could not be enqueued is delivered by the periodic
+sweep instead.
 """
 
 from __future__ import annotations

@@ -108,3 +108,14 @@ def test_a_recipient_without_an_address_is_skipped_not_retried(message):
     message.recipient.save()
     assert services.deliver(message.pk) == "skipped"
     assert Message.objects.get(pk=message.pk).last_error == services.NO_ADDRESS
+
+
+def test_a_password_reset_task_run_twice_sends_one_mail_whose_link_works(student, client, settings):
+    settings.SITE_URL = "http://testserver"
+    assert services.queue_password_reset(email=student.email, request_id="r1") == 1
+    assert services.queue_password_reset(email=student.email, request_id="r1") == 0
+    assert services.queue_password_reset(email=student.email, request_id="r2") == 1
+    assert [m.to for m in mail.outbox] == [[student.email], [student.email]]
+    link = next(w for w in mail.outbox[0].body.split() if "/accounts/reset/" in w)
+    response = client.get(link.removeprefix("http://testserver"), follow=True)
+    assert "new password" in response.content.decode().lower()
