@@ -20,10 +20,13 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime-installed
 
-## run: set up, migrate, load the demo data and serve http://$(HOST):$(PORT)
+## run: set up, migrate, load the demo data, serve http://$(HOST):$(PORT) and run one task
+## worker beside it (mail, reminders, closing past sessions); Ctrl-C stops both
 run: $(VENV)/.runtime-installed
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## test: set up and run every test (SQLite, or PostgreSQL when DATABASE_URL is set)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from notifications.services import calendar_feed
 
 from . import login_guard
-from .forms import ProfileForm, SignupForm
+from .forms import ProfileForm, QueuedPasswordResetForm, SignupForm
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -72,7 +72,10 @@ class LoginView(auth_views.LoginView):
 
 class PasswordResetView(auth_views.PasswordResetView):
     """Django's reset request, counted per address and the account the email names (or the
-    email itself: an unknown address is counted and locked exactly like a known one)."""
+    email itself: an unknown address is counted and locked exactly like a known one).
+    The mail itself is queued, so the answer never waits on the mail server."""
+
+    form_class = QueuedPasswordResetForm
 
     def form_valid(self, form):
         identity = login_guard.identity_of(form.cleaned_data["email"])

@@ -1,7 +1,10 @@
 """Booking throughput and latency, as ratios against a baseline measured in the same run.
 
 The baseline is the same inserts with no rules (a bare `Booking.objects.create` and seat
-update in a transaction); the service adds locking and checks. Run on PostgreSQL:
+update in a transaction); the service adds locking and checks. The service is timed twice:
+with its email as it is sent today (an outbox row, and a task enqueued on commit for the
+worker), and with the email sent inside the request to the console backend, as before the
+task queue (`legacy console email`). Run on PostgreSQL:
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/mentoring_bench \\
         .venv/bin/python bench/booking_throughput.py [--requests 400] [--threads 8]
@@ -13,6 +16,7 @@ bench/results/ as JSON.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -31,22 +35,26 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
+from django.core.mail import send_mail  # noqa: E402
 from django.db import connection, connections, transaction  # noqa: E402
 from django.db.models import F  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from scheduling import services  # noqa: E402
+from scheduling import notifications, services  # noqa: E402
 from scheduling.models import Booking, Slot  # noqa: E402
 
 
 def make_people(n: int, tag: str) -> tuple[list[User], list[Slot]]:
     educators = User.objects.bulk_create(
-        User(username=f"{tag}-e{i}", role="educator") for i in range(n)
+        User(username=f"{tag}-e{i}", role="educator", email=f"{tag}-e{i}@example.com")
+        for i in range(n)
     )
     students = User.objects.bulk_create(
-        User(username=f"{tag}-s{i}", role="student") for i in range(n)
+        User(username=f"{tag}-s{i}", role="student", email=f"{tag}-s{i}@example.com")
+        for i in range(n)
     )
     start = timezone.now().replace(microsecond=0) + timedelta(days=3)
     slots = [services.slot_create(educator=e, starts_at=start, capacity=1) for e in educators]
@@ -63,7 +71,35 @@ def service(student: User, slot: Slot) -> None:
     services.booking_request(student=student, slot=slot)
 
 
-def run(label: str, call, pairs, threads: int) -> dict:
+def legacy_booking_changed(booking, *, actor, from_status: str) -> None:
+    """The email as sent before the task queue: rendered in the request, sent on commit
+    to the console backend, inside the request (scheduling/notifications.py until then)."""
+    educator = booking.slot.educator
+    when = booking.slot.starts_at.astimezone(educator.zoneinfo)
+    body = "\n".join(
+        [
+            f"Hello {educator.display_name},",
+            "",
+            f"Session: {when:%A %d %B %Y, %H:%M} ({educator.timezone})",
+            f"Student: {booking.student.display_name}",
+            f"Educator: {educator.display_name}",
+            f"Status: {booking.get_status_display()}",
+        ]
+    )
+    subject = f"New session request from {booking.student.display_name}"
+
+    def send() -> None:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [educator.email])
+
+    transaction.on_commit(send)
+
+
+def legacy(student: User, slot: Slot) -> None:
+    services.booking_request(student=student, slot=slot)
+
+
+def run(call, pairs, threads: int) -> tuple[list[float], float]:
+    """Book every (student, slot) pair over `threads` threads: latencies and elapsed time."""
     latencies: list[float] = []
     lock = threading.Lock()
     chunks = [pairs[i::threads] for i in range(threads)]
@@ -84,13 +120,16 @@ def run(label: str, call, pairs, threads: int) -> dict:
         w.start()
     for w in workers:
         w.join()
-    elapsed = time.perf_counter() - began
-    latencies.sort()
+    return latencies, time.perf_counter() - began
+
+
+def summary(label: str, threads: int, latencies: list[float], elapsed: float) -> dict:
+    latencies = sorted(latencies)
     return {
         "label": label,
         "threads": threads,
-        "requests": len(pairs),
-        "per_second": len(pairs) / elapsed,
+        "requests": len(latencies),
+        "per_second": len(latencies) / elapsed,
         "p50_ms": statistics.median(latencies) * 1000,
         "p95_ms": latencies[int(len(latencies) * 0.95) - 1] * 1000,
     }
@@ -100,19 +139,39 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="cases take turns, so load drift hits all alike"
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Run with DATABASE_URL pointing at PostgreSQL: SQLite serialises all writers.")
 
     setup_test_environment()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    current = notifications.booking_changed
+    cases = (
+        ("baseline (no rules)", baseline, current),
+        ("booking_request", service, current),  # outbox row + task enqueued on commit
+        ("legacy console email", legacy, legacy_booking_changed),
+    )
     old_name = connection.creation.create_test_db(verbosity=0, serialize=False)
     try:
         rows = []
-        for threads in (1, args.threads):
-            for label, call in (("baseline (no rules)", baseline), ("booking_request", service)):
-                students, slots = make_people(args.requests, f"{label[:4]}{threads}")
-                rows.append(run(label, call, list(zip(students, slots, strict=True)), threads))
+        with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+            for threads in (1, args.threads):
+                measured = {label: ([], 0.0) for label, *_ in cases}
+                for round_ in range(args.rounds):
+                    for label, call, notify in cases:
+                        notifications.booking_changed = notify
+                        tag = f"{label[:4]}{threads}r{round_}"
+                        students, slots = make_people(args.requests // args.rounds, tag)
+                        pairs = list(zip(students, slots, strict=True))
+                        latencies, elapsed = run(call, pairs, threads)
+                        total, seconds = measured[label]
+                        measured[label] = (total + latencies, seconds + elapsed)
+                rows += [summary(label, threads, *measured[label]) for label, *_ in cases]
     finally:
+        notifications.booking_changed = current
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
     print(f"{'case':<22}{'threads':>8}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'vs base':>9}")

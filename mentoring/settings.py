@@ -37,6 +37,9 @@ INSTALLED_APPS = [
     "accounts",
     "scheduling",
     "notifications",
+    # Before django_tasks_db: outbox's `db_worker` (which also starts the periodic chain)
+    # extends the library's command of the same name, as staticfiles does with runserver.
+    "outbox",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -52,6 +55,8 @@ INSTALLED_APPS = [
     "bootstrap",
     "ninja",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -175,6 +180,25 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Mentoring <noreply@mentoring.local>")
 # A mail server that hangs must not hold a request (and its worker) for ever.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+
+# Absolute links in mail (and calendars) point here: the address users reach the site at.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Background work on Django's tasks API (django-tasks, the backport of Django 6's
+# django.tasks). The database backend needs no extra service; moving to Django 6's
+# `django.tasks` or another backend (e.g. RQ) changes only this setting.
+TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
+# A failed send is tried again after these many seconds (so 5 tries over about 80
+# minutes), then marked failed for staff to see in the admin.
+OUTBOX_RETRY_DELAYS = [60, 300, 900, 3600]
+# A message claimed this long ago without an outcome belongs to a dead worker: send again.
+OUTBOX_STUCK_AFTER = env.int("OUTBOX_STUCK_AFTER", default=300)
+# Periodic tasks (each re-enqueues itself every PERIODIC_SECONDS; a worker starts them):
+# close past sessions, queue due reminders, re-deliver mail a dead worker left behind.
+PERIODIC_TASKS = ["scheduling.tasks.every_minute"]
+PERIODIC_SECONDS = 60
+# The calendar attachment of approval and cancellation mail: `(booking, *, method) -> bytes`.
+OUTBOX_ICS_BUILDER = "scheduling.calendars.booking_ics"
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -1,83 +1,105 @@
-"""Email the other party of every status change, after the transaction commits.
+"""Tell the other party of every status change, and both parties before a session.
 
-A mail server that is down must never undo or break the change itself, so sending
-happens in `on_commit` and failures are logged, not raised.
+`booking_changed` is the one entry point the services call, inside their transaction: it
+records the emails in the outbox, whose tasks send them after the commit, so a slow or
+dead mail server never delays or undoes the change (see outbox/).
 """
 
 from __future__ import annotations
 
-import logging
+from datetime import timedelta
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from notifications import services as inbox
+from outbox import services as outbox
+from outbox.models import IcsMethod, Kind, Message
 
-logger = logging.getLogger(__name__)
+from .models import Booking, BookingStatus
 
-SUBJECTS = {
-    "pending": "New session request from {student}",
-    "approved": "Your session with {educator} is confirmed",
-    "rejected": "Your session request with {educator} was declined",
-    "cancelled": "Session on {when} cancelled",
-    "completed": "Session with {educator} completed",
-}
+# Each reminder's lead time, longest first; one is due from its moment until the next's.
+REMINDERS = ((Kind.REMINDER_24H, timedelta(hours=24)), (Kind.REMINDER_1H, timedelta(hours=1)))
 
 
-def _recipients(booking, actor) -> list:
+def booking_changed(booking: Booking, *, actor, from_status: str) -> None:
+    """Tell the other party in the app and by email, in the change's own transaction.
+
+    The in-app notification is written now; the emails are queued and leave only if the
+    transaction commits.
+    """
+    inbox.booking_changed(booking, actor=actor, from_status=from_status)
+    outbox.queue(_emails(booking, actor=actor, from_status=from_status))
+
+
+def _recipients(booking: Booking, actor) -> list:
     student, educator = booking.student, booking.slot.educator
     if actor is None:  # the system: tell the student what time decided
         return [student]
     return [user for user in (student, educator) if user.pk != actor.pk]
 
 
-def _body(booking, recipient) -> str:
-    slot = booking.slot
-    when = timezone.localtime(slot.starts_at, recipient.zoneinfo)
-    lines = [
-        f"Hello {recipient.display_name},",
-        "",
-        f"Session: {when:%A %d %B %Y, %H:%M} ({recipient.timezone})"
-        + (f" — {slot.course.title}" if slot.course_id else ""),
-        f"Student: {booking.student.display_name}",
-        f"Educator: {slot.educator.display_name}",
-        f"Status: {booking.get_status_display()}",
+def _kind(booking: Booking, from_status: str) -> str:
+    status = booking.status
+    if status == BookingStatus.PENDING:
+        return Kind.REQUEST_CREATED
+    if status == BookingStatus.APPROVED:
+        return Kind.APPROVED if from_status else Kind.BOOKED  # booked straight to approved
+    if status == BookingStatus.CANCELLED:
+        return Kind.WITHDRAWN if booking.slot.is_withdrawn else Kind.CANCELLED
+    return {BookingStatus.REJECTED: Kind.REJECTED, BookingStatus.COMPLETED: Kind.COMPLETED}[status]
+
+
+def _emails(booking: Booking, *, actor, from_status: str) -> list[dict]:
+    kind = _kind(booking, from_status)
+    ics = ""
+    if booking.status == BookingStatus.APPROVED:
+        ics = IcsMethod.REQUEST
+    elif booking.status == BookingStatus.CANCELLED and from_status == BookingStatus.APPROVED:
+        ics = IcsMethod.CANCEL
+    # The change's own moment: a booking approved twice is told twice, one change once.
+    change = f"{from_status or 'new'}>{booking.status}@{booking.updated_at:%Y%m%dT%H%M%S.%f}"
+    return [
+        {
+            "kind": kind,
+            "booking": booking,
+            "recipient": user,
+            "discriminator": change,
+            "ics_method": ics,
+        }
+        for user in _recipients(booking, actor)
+        if user.email
     ]
-    if booking.visible_meeting_link:
-        lines.append(f"Meeting link: {booking.visible_meeting_link}")
-    if booking.decision_note:
-        lines.append(f"Reason: {booking.decision_note}")
-    if booking.message and booking.status == "pending":
-        lines += ["", "Message:", booking.message]
-    return "\n".join(lines) + "\n"
 
 
-def booking_changed(booking, *, actor, from_status: str) -> None:
-    """Queue one email per other party; sent only if the transaction commits."""
-    inbox.booking_changed(booking, actor=actor, from_status=from_status)  # in-app, same transaction
-    messages = []
-    for recipient in _recipients(booking, actor):
-        if not recipient.email:
-            continue
-        when = timezone.localtime(booking.slot.starts_at, recipient.zoneinfo)
-        template = SUBJECTS.get(booking.status, "Session update")
-        if recipient.pk == booking.slot.educator_id and booking.status == "approved":
-            template = "New booking from {student}"  # booked straight to approved
-        subject = template.format(
-            student=booking.student.display_name,
-            educator=booking.slot.educator.display_name,
-            when=f"{when:%d %b %H:%M}",
+def queue_due_reminders(*, now=None) -> int:
+    """Queue the reminders whose moment has come, once per booking, kind and person.
+
+    A reminder is due from its moment until the next reminder's moment (or the start),
+    and only for a session approved before its moment: approved 3 hours ahead gets only
+    the 1-hour reminder, 30 minutes ahead none. Safe to run again and again, on several
+    workers at once: the outbox's unique constraint keeps each reminder single.
+    """
+    now = now or timezone.now()
+    queued = 0
+    for index, (kind, lead) in enumerate(REMINDERS):
+        until = REMINDERS[index + 1][1] if index + 1 < len(REMINDERS) else timedelta(0)
+        sent = Message.objects.filter(booking=OuterRef("pk"), kind=kind)
+        due = (
+            Booking.objects.filter(
+                status=BookingStatus.APPROVED,
+                slot__starts_at__lte=now + lead,
+                slot__starts_at__gt=now + until,
+                decided_at__lte=F("slot__starts_at") - lead,
+            )
+            .exclude(Exists(sent))
+            .with_related()
         )
-        messages.append((subject, _body(booking, recipient), recipient.email))
-
-    def send() -> None:
-        for subject, body, address in messages:
-            try:
-                send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
-            except Exception:
-                logger.exception("Could not send %r to %s", subject, address)
-
-    if messages:
-        transaction.on_commit(send)
+        for booking in due:
+            with transaction.atomic():  # both parties' rows, or neither
+                for user in (booking.student, booking.slot.educator):
+                    if user.email:
+                        spec = {"kind": kind, "booking": booking, "recipient": user}
+                        queued += outbox.queue_once(spec) is not None
+    return queued
