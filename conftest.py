@@ -62,9 +62,13 @@ def slot(educator):
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Show what the race tests measured, so CI output proves they ran."""
+    """Show what the race and fuzzing tests measured, so CI output proves they ran."""
     races = sys.modules.get("scheduling.tests.test_races")
     if races is not None and races.FIGURES:
         terminalreporter.section("race figures (PostgreSQL)")
         for line in races.FIGURES:
             terminalreporter.write_line(line)
+    fuzz = sys.modules.get("scheduling.tests.test_invariants")
+    if fuzz is not None and fuzz.FIGURES:
+        terminalreporter.section(f"invariant fuzzing ({connection.vendor})")
+        terminalreporter.write_line(fuzz.summary())

@@ -124,6 +124,7 @@ class SlotAdminForm(forms.ModelForm):
                 capacity=data["capacity"],
                 course=data.get("course"),
                 meeting_link=data.get("meeting_link", ""),
+                requires_approval=data.get("requires_approval", True),
                 slot=slot,
             )
         except BookingError as error:

@@ -23,6 +23,9 @@ DURATION_RANGE = "Duration must be between 5 minutes and 24 hours."
 TOO_FAR_AHEAD = "Enter a date and time before the year 9999."
 MEETING_LINK_INVALID = "Meeting links must be http:// or https:// URLs."
 MEETING_LINK_REQUIRED = "A meeting link is required to approve a request."
+AUTO_APPROVE_NEEDS_LINK = (
+    "A slot booked without approval needs a meeting link: approved students are sent it."
+)
 REASON_REQUIRED = "Give a reason for rejecting the request."
 MESSAGE_TOO_LONG = "The message can be at most 1000 characters."
 TITLE_REQUIRED = "A course needs a title."
@@ -41,6 +44,7 @@ TIME_LOCKED = (
 COURSE_LOCKED = "The course cannot change while students hold seats."
 SLOT_ALREADY_WITHDRAWN = "This slot is already withdrawn."
 WITHDRAW_STARTED = "A slot that has already started cannot be withdrawn."
+MOVE_STARTED = "A slot that has already started cannot be moved: its sessions are history."
 ILLEGAL_TRANSITION = "This request is {status}, so it cannot be {action}."
 APPROVE_STARTED = "This session has already started; the request can no longer be approved."
 CANCEL_STARTED = "This session has already started; the request can no longer be cancelled."

@@ -179,6 +179,7 @@ def check_slot(
     capacity: int,
     course: Course | None,
     meeting_link: str,
+    requires_approval: bool = True,
     slot: Slot | None = None,
 ) -> None:
     """Every rule a new slot, or a changed `slot`, must satisfy; raises BookingError.
@@ -191,6 +192,10 @@ def check_slot(
     if slot is not None and slot.is_withdrawn:
         raise BookingError(errors.CONFLICT, errors.SLOT_WITHDRAWN)
     if slot is None or (starts_at, ends_at) != (slot.starts_at, slot.ends_at):
+        # Moving a started slot would rewrite what happened in it (completed sessions,
+        # requests that timed out) and reopen it for booking.
+        if slot is not None and slot.has_started:
+            raise BookingError(errors.CONFLICT, errors.MOVE_STARTED, field="starts_at")
         _check_times(starts_at, ends_at, now=timezone.now())
         if slot is not None and slot.seats_taken:
             raise BookingError(errors.CONFLICT, errors.TIME_LOCKED, field="starts_at")
@@ -205,7 +210,9 @@ def check_slot(
     _check_course(course, educator)
     if slot is not None and slot.seats_taken and getattr(course, "pk", None) != slot.course_id:
         raise BookingError(errors.CONFLICT, errors.COURSE_LOCKED, field="course")
-    validate_meeting_link(meeting_link)
+    # Booking without approval confirms at once with the slot's link: there must be one.
+    if not validate_meeting_link(meeting_link) and not requires_approval:
+        raise BookingError(errors.INVALID, errors.AUTO_APPROVE_NEEDS_LINK, field="meeting_link")
 
 
 def slot_create(
@@ -236,14 +243,13 @@ def slot_create(
         capacity=capacity,
         course=course,
         meeting_link=validate_meeting_link(meeting_link),
+        requires_approval=bool(requires_approval),
     )
     with transaction.atomic():
         # Serialise one educator's slot changes so two overlapping slots cannot both pass.
         _lock_user(educator)
         check_slot(**fields)
-        return Slot.objects.create(
-            **fields, requires_approval=bool(requires_approval), note=_text(note)
-        )
+        return Slot.objects.create(**fields, note=_text(note))
 
 
 def slot_update(
@@ -285,12 +291,13 @@ def slot_update(
             meeting_link=(
                 slot.meeting_link if meeting_link is _UNSET else validate_meeting_link(meeting_link)
             ),
+            requires_approval=(
+                slot.requires_approval if requires_approval is _UNSET else bool(requires_approval)
+            ),
         )
         check_slot(educator=slot.educator, slot=slot, **new)
         for name, value in new.items():
             setattr(slot, name, value)
-        if requires_approval is not _UNSET:
-            slot.requires_approval = bool(requires_approval)
         if note is not _UNSET:
             slot.note = _text(note)
         slot.save()
