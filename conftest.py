@@ -68,6 +68,11 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("race figures (PostgreSQL)")
         for line in races.FIGURES:
             terminalreporter.write_line(line)
+    matrix = sys.modules.get("tests.test_authorization")
+    if matrix is not None and matrix.FIGURES:
+        terminalreporter.section("authorization matrix")
+        for line in matrix.FIGURES:
+            terminalreporter.write_line(line)
     fuzz = sys.modules.get("scheduling.tests.test_invariants")
     if fuzz is not None and fuzz.FIGURES:
         terminalreporter.section(f"invariant fuzzing ({connection.vendor})")
