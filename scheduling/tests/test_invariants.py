@@ -39,6 +39,7 @@ from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
     invariant,
+    precondition,
     rule,
     run_state_machine_as_test,
 )
@@ -255,13 +256,17 @@ class ServiceMachine(RuleBasedStateMachine):
             max_size=6,
         ),
         enrolments=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2)), max_size=6),
+        requests=st.lists(st.tuples(st.integers(0, 2), ROW), max_size=8),
     )
-    def open_calendar(self, slots, enrolments):
-        """Start from a few open slots and enrolments, so bookings begin early."""
+    def open_calendar(self, slots, enrolments, requests):
+        """Start from a few open slots, enrolments and requests, so that the decisions
+        and the clock have bookings to act on from the first step."""
         for educator, quarters, minutes, capacity, course, approval in slots:
             self.slot_create(educator, quarters, minutes, capacity, course, approval, LINK)
         for student, course in enrolments:
             self.enroll(student, course)
+        for student, row in requests:
+            self.booking_request(student, row)
 
     @rule(minutes=st.sampled_from([5, 15, 30, 60, 180]), cron=st.booleans())
     def time_passes(self, minutes, cron):
@@ -271,15 +276,15 @@ class ServiceMachine(RuleBasedStateMachine):
             self.close_past_sessions()
 
     @rule(
-        row=ROW,
         edge=st.sampled_from(["starts_at", "ends_at"]),
         minutes=st.sampled_from([-1, 0, 0, 1, 10]),
         cron=st.booleans(),
     )
-    def time_reaches_a_slot(self, row, edge, minutes, cron):
-        """The clock moves to just before, at or after a slot's start or end: the
+    def time_reaches_the_next_slot(self, edge, minutes, cron):
+        """The clock moves to just before, at or after the next slot start or end: the
         moments where "has started" and "has ended" change their answer."""
-        slot = self.pick(Slot.objects.all(), row, **{f"{edge}__gt": CLOCK.now})
+        upcoming = Slot.objects.filter(**{f"{edge}__gt": CLOCK.now}).order_by(edge)
+        slot = upcoming.first()
         if slot is None:
             return
         CLOCK.now = max(CLOCK.now, getattr(slot, edge) + timedelta(minutes=minutes))
@@ -288,6 +293,8 @@ class ServiceMachine(RuleBasedStateMachine):
 
     # ------------------------------------------------------------ slots
 
+    # Enough open slots make a busy calendar; more would only dilute the bookings.
+    @precondition(lambda self: Slot.objects.open(CLOCK.now).count() < 6)
     @rule(
         educator=st.integers(0, 1),
         quarters=st.integers(-2, 48),
@@ -428,7 +435,12 @@ class ServiceMachine(RuleBasedStateMachine):
 
     # ------------------------------------------------------------ bookings
 
-    @rule(student=st.integers(0, 2), row=ROW)
+    @rule(requests=st.lists(st.tuples(st.integers(0, 2), ROW), min_size=1, max_size=4))
+    def request(self, requests):
+        """A busy moment: one to four requests in a row."""
+        for student, row in requests:
+            self.booking_request(student, row)
+
     def booking_request(self, student, row):
         student = self.cast.students[student]
         enrolled = Enrollment.objects.filter(student=student).values("course_id")
