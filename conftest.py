@@ -82,7 +82,7 @@ RACE_MODULES = ("scheduling.tests.test_races", "tests.live.test_http_races")
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Show what the race tests measured, so CI output proves they ran."""
+    """Show what the race and fuzzing tests measured, so CI output proves they ran."""
     figures = [
         line
         for name in RACE_MODULES
@@ -93,3 +93,12 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section(f"race figures ({connection.display_name})")
         for line in figures:
             terminalreporter.write_line(line)
+    matrix = sys.modules.get("tests.test_authorization")
+    if matrix is not None and matrix.FIGURES:
+        terminalreporter.section("authorization matrix")
+        for line in matrix.FIGURES:
+            terminalreporter.write_line(line)
+    fuzz = sys.modules.get("scheduling.tests.test_invariants")
+    if fuzz is not None and fuzz.FIGURES:
+        terminalreporter.section(f"invariant fuzzing ({connection.vendor})")
+        terminalreporter.write_line(fuzz.summary())

@@ -44,6 +44,7 @@ TIME_LOCKED = (
 COURSE_LOCKED = "The course cannot change while students hold seats."
 SLOT_ALREADY_WITHDRAWN = "This slot is already withdrawn."
 WITHDRAW_STARTED = "A slot that has already started cannot be withdrawn."
+MOVE_STARTED = "A slot that has already started cannot be moved: its sessions are history."
 ILLEGAL_TRANSITION = "This request is {status}, so it cannot be {action}."
 APPROVE_STARTED = "This session has already started; the request can no longer be approved."
 CANCEL_STARTED = "This session has already started; the request can no longer be cancelled."

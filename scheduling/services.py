@@ -191,6 +191,10 @@ def check_slot(
     if slot is not None and slot.is_withdrawn:
         raise BookingError(errors.CONFLICT, errors.SLOT_WITHDRAWN)
     if slot is None or (starts_at, ends_at) != (slot.starts_at, slot.ends_at):
+        # Moving a started slot would rewrite what happened in it (completed sessions,
+        # requests that timed out) and reopen it for booking.
+        if slot is not None and slot.has_started:
+            raise BookingError(errors.CONFLICT, errors.MOVE_STARTED, field="starts_at")
         _check_times(starts_at, ends_at, now=timezone.now())
         if slot is not None and slot.seats_taken:
             raise BookingError(errors.CONFLICT, errors.TIME_LOCKED, field="starts_at")

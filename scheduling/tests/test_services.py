@@ -234,6 +234,39 @@ def test_started_slot_cannot_be_withdrawn(slot, educator):
         services.slot_withdraw(slot=slot, by=educator)
 
 
+def test_started_slot_cannot_be_moved_so_its_history_stays_true(educator, student):
+    """Found by the invariant fuzzer: a finished slot whose seats were freed (completed)
+    could be moved into the future, so a completed session became an upcoming, bookable one."""
+    slot = SlotFactory(educator=educator, meeting_link="https://meet.example.com/a")
+    booking = services.booking_approve(
+        booking=BookingFactory(slot=slot, student=student), by=educator
+    )
+    move_to_past(slot, started_minutes_ago=90)
+    services.close_past_sessions()
+    later = timezone.now() + timedelta(days=3)
+    with refused(errors.CONFLICT, errors.MOVE_STARTED):
+        services.slot_update(slot=slot, by=educator, starts_at=later)
+    with refused(errors.CONFLICT, errors.MOVE_STARTED):
+        services.slot_update(slot=slot, by=educator, duration=30)
+    booking.refresh_from_db()
+    slot.refresh_from_db()
+    assert booking.status == "completed" and slot.starts_at < booking.completed_at
+    # What does not rewrite the past still changes.
+    assert services.slot_update(slot=slot, by=educator, note="Recording sent").note
+
+
+def test_slot_without_approval_may_leave_the_link_for_later(educator, student):
+    """The contract keeps the meeting link optional on every slot (API.md): a slot that
+    books without approval confirms at once, and carries the slot's link when it has one."""
+    slot = services.slot_create(educator=educator, starts_at=tomorrow(9), requires_approval=False)
+    booking = services.booking_request(student=student, slot=slot)
+    assert (booking.status, booking.meeting_link) == ("approved", "")
+    linked = SlotFactory(educator=educator, meeting_link="https://meet.example.com/a")
+    linked = services.slot_update(slot=linked, by=educator, requires_approval=False)
+    other = services.booking_request(student=student, slot=linked)
+    assert (other.status, other.meeting_link) == ("approved", "https://meet.example.com/a")
+
+
 # ---------------------------------------------------------------- requesting (rules 1-5)
 
 
