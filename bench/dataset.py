@@ -40,14 +40,23 @@ def exists() -> bool:
     return User.objects.filter(username=BUSY_EDUCATOR).exists()
 
 
-def build(scale: int, *, seed: int = 12, today=None) -> dict[str, int]:
+# A few rows of each kind, for tests and the benchmark's smoke test (`tiny=True`).
+TINY = {"educators": 3, "students": 12, "requests": 120, "days_before": 7, "days_after": 21}
+
+
+def build(scale: int, *, tiny: bool = False, seed: int = 12) -> dict[str, int]:
     """Write the data set for `scale`; returns the row counts. Call on a database without it."""
     rng = random.Random(seed)
     now = timezone.now()
-    today = today or now.date()
-    midnight = datetime.combine(today, time(0), tzinfo=UTC)
+    midnight = datetime.combine(now.date(), time(0), tzinfo=UTC)
     password = make_password(PASSWORD, salt="loaddataset")  # one hash: same for everyone
-    n_edu, n_stu, n_req = EDUCATORS * scale, STUDENTS * scale, REQUESTS * scale
+    sizes = TINY if tiny else {}
+    n_edu = sizes.get("educators", EDUCATORS) * scale
+    n_stu = sizes.get("students", STUDENTS) * scale
+    n_req = sizes.get("requests", REQUESTS) * scale
+    days_before = sizes.get("days_before", DAYS_BEFORE)
+    days_after = sizes.get("days_after", DAYS_AFTER)
+    busy_requests = min(BUSY_STUDENT_REQUESTS, n_req // 4)
     with transaction.atomic():
         educators = User.objects.bulk_create(
             [
@@ -94,7 +103,7 @@ def build(scale: int, *, seed: int = 12, today=None) -> dict[str, int]:
         )
         # Slots: the same timetable for every educator, in the course's name.
         times = []
-        for day in range(-DAYS_BEFORE, DAYS_AFTER):
+        for day in range(-days_before, days_after):
             hours = HOURS + ((17,) if day % 3 == 0 else ())
             times.extend(midnight + timedelta(days=day, hours=h) for h in hours)
         slots_of: list[list[Slot]] = []
@@ -118,13 +127,14 @@ def build(scale: int, *, seed: int = 12, today=None) -> dict[str, int]:
 
         # Requests: student 0 gets 70, the rest share the remainder; educator 0 gets about
         # 100 (its share at scale 1) at every scale.
-        per_student = [BUSY_STUDENT_REQUESTS] + [0] * (n_stu - 1)
-        for k in range(n_req - BUSY_STUDENT_REQUESTS):
+        per_student = [busy_requests] + [0] * (n_stu - 1)
+        for k in range(n_req - busy_requests):
             per_student[1 + k % (n_stu - 1)] += 1
         bookings: list[Booking] = []
         # The busy student is enrolled in the busy course (the benchmark shows its booking page).
         enrol: set[tuple[int, int]] = {(students[0].pk, courses[0].pk)}
-        busy_share = REQUESTS // EDUCATORS / n_req  # educator 0's fraction of all requests
+        # Educator 0 draws an even share (n_req / n_edu, ~100 at every scale).
+        busy_share = 1 / n_edu
         for student, count in zip(students, per_student, strict=True):
             taken_times: set[datetime] = set()
             booked: set[int] = set()

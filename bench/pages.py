@@ -62,7 +62,12 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--port", type=int, default=8700, help="app; the bare project +1")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per endpoint")
+    parser.add_argument(
+        "--port", type=int, default=8700, help="app; the bare project +1 (0: free ports)"
+    )
+    parser.add_argument("--tiny", action="store_true", help="a few rows only (smoke test)")
+    parser.add_argument("--results", default=str(RESULTS), help="folder for JSON and SQLite")
     parser.add_argument("--only", default="", help="endpoint names (comma list); floor always")
     parser.add_argument("--output", default="", help="JSON file (default: bench/results/...)")
     parser.add_argument("--child", default="", help=argparse.SUPPRESS)
@@ -70,22 +75,27 @@ def main() -> int:
     if not shutil.which("wrk"):
         print("bench needs wrk: apt-get install wrk (or run `make bench`)", file=sys.stderr)
         return 2
+    results_dir = Path(args.results)
+    results_dir.mkdir(parents=True, exist_ok=True)
     if args.child:
-        return run_one(args, args.child)
+        return run_one(args, args.child, results_dir)
     results = []
     for db in [d.strip() for d in args.databases.split(",") if d.strip()]:
-        url = f"sqlite:///{RESULTS / 'bench.sqlite3'}" if db == "sqlite" else args.postgres_url
-        out = RESULTS / f".child-{db}.json"
+        sqlite = f"sqlite:///{results_dir / 'bench.sqlite3'}"
+        url = sqlite if db == "sqlite" else args.postgres_url
+        out = results_dir / f".child-{db}.json"
         child = [PYTHON, __file__, "--child", url, "--output", str(out)]
-        for name in ("scale", "duration", "connections", "threads", "port", "only"):
+        for name in ("scale", "duration", "warmup", "connections", "threads", "port", "results"):
             child += [f"--{name}", str(getattr(args, name))]
+        child += ["--only", args.only] if args.only else []
+        child += ["--tiny"] if args.tiny else []
         code = subprocess.call(child)
         if code:
             return code
         results.append(json.loads(out.read_text()))
         out.unlink()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = Path(args.output) if args.output else RESULTS / f"pages-{stamp}.json"
+    path = Path(args.output) if args.output else results_dir / f"pages-{stamp}.json"
     path.write_text(json.dumps({"machine": machine(), "runs": results}, indent=2))
     print(f"\nJSON: {path}")
     return 0
@@ -111,8 +121,7 @@ def machine() -> dict:
 # --- one database, in a child process (Django is set up once per database)
 
 
-def run_one(args, database_url: str) -> int:
-    RESULTS.mkdir(parents=True, exist_ok=True)
+def run_one(args, database_url: str, results_dir: Path) -> int:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.settings",
@@ -136,38 +145,53 @@ def run_one(args, database_url: str) -> int:
     started = time.monotonic()
     call_command("migrate", verbosity=0, interactive=False)
     call_command("createcachetable", verbosity=0)
-    call_command("seed_demo", scale=args.scale)
+    if args.tiny:
+        from bench import dataset
+
+        dataset.build(args.scale, tiny=True)
+    else:
+        call_command("seed_demo", scale=args.scale)
     seeded = time.monotonic() - started
     if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
         call_command("collectstatic", verbosity=0, interactive=False)
     only = {n for n in args.only.split(",") if n} | {"floor"}
     endpoints = [e for e in ENDPOINTS if not args.only or e[0] in only]
-    budget = int(max(2000, 400 * args.duration))  # booking POSTs wrk may send
-    fixture = prepare(budget)
+    # Booking POSTs wrk may send (4/3: a quarter of them are for the warm-up).
+    budget = int(max(400, 600 * args.duration) * 4 / 3)
+    fixture = prepare(budget, results_dir)
     queries = count_queries(fixture)
     from django.db import connections
 
     connections.close_all()
 
     rows = []
-    app = Server(env, args.port, "bench.settings")
-    bare = Server(env, args.port + 1, "bench.bare_settings")
+    ports = (args.port, args.port + 1) if args.port else free_ports(2)
+    app = Server(env, ports[0], "bench.settings")
+    bare = Server(env, ports[1], "bench.bare_settings")
+    # One server at a time: a booting or idle second server takes no CPU from the other.
     try:
         app.start()
-        bare.start()
         for name, kind, label in endpoints:
             row = {"name": name, "kind": kind, "label": label, "queries": queries.get(name)}
             row.update(load(args, app.port, fixture, name))
             rows.append(row)
             print(f"  {name:<18} {row['rps']:>8.1f} req/s", flush=True)
+        # The floor again at the end: the reference is the mean of both (the machine drifts).
+        again = {"name": "floor_end", "kind": "floor", "label": "floor again, at the end"}
+        again.update(load(args, app.port, fixture, "floor"))
+        again["queries"] = queries["floor"]
+        rows.append(again)
+    finally:
+        app.stop()
+    try:
+        bare.start()
         bare_row = {"name": "bare_floor", "kind": "bare", "label": "bare Django floor"}
         bare_row.update(load(args, bare.port, fixture, "floor"))
         bare_row["queries"] = 1
     finally:
-        app.stop()
         bare.stop()
     booked = booked_by_bench(fixture)
-    floor = rows[0]["rps"]
+    floor = (rows[0]["rps"] + again["rps"]) / 2
     for row in rows + [bare_row]:
         row["multiple"] = round(floor / row["rps"], 2) if row["rps"] else None
         target = TARGETS.get(row["kind"])
@@ -178,6 +202,7 @@ def run_one(args, database_url: str) -> int:
         post["booked"] = booked
         post["all_booked"] = booked >= post["requests_total"]
     floor_vs_bare = round(bare_row["rps"] / floor, 3) if floor else None
+    result_floor = round(floor, 1)
     result = {
         "database": vendor,
         "scale": args.scale,
@@ -188,6 +213,7 @@ def run_one(args, database_url: str) -> int:
         "workers": 2,
         "endpoints": rows,
         "bare_floor": bare_row,
+        "floor_rps": result_floor,
         "floor_vs_bare": floor_vs_bare,
         "floor_within_10pct_of_bare": floor_vs_bare is not None and floor_vs_bare <= 1.10,
     }
@@ -213,7 +239,17 @@ def fresh_database(url: str) -> str:
     return "postgresql"
 
 
-def prepare(budget: int) -> dict:
+def free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def prepare(budget: int, results_dir: Path) -> dict:
     """Who the benchmark is, their cookies, and `budget` (student, slot) pairs for the POSTs."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
@@ -271,7 +307,7 @@ def prepare(budget: int) -> dict:
         )
         for (key, _), slot in zip(sessions, slots, strict=True)
     ]
-    post_file = RESULTS / ".posts.tsv"
+    post_file = results_dir / ".posts.tsv"
     # The first pair is the test client's (queries per request); wrk gets the rest.
     post_file.write_text("".join(f"{c}\t{b}\n" for c, b in pairs[1:]))
     return {
@@ -339,7 +375,7 @@ def load(args, port: int, fixture: dict, name: str) -> dict:
     cookie = {"student": "student_cookie", "educator": "educator_cookie"}.get(who)
     if cookie:
         cmd += ["-H", f"Cookie: {fixture[cookie]}"]
-    warm = max(1, min(2, args.duration // 5))
+    warm = args.warmup
     if who == "poster":
         # Each request is the next unused line: the warm-up starts at line 0, the run after.
         lines = Path(fixture["post_file"]).read_text().splitlines(keepends=True)
@@ -349,13 +385,16 @@ def load(args, port: int, fixture: dict, name: str) -> dict:
             f = Path(fixture["post_file"] + f".{part}")
             f.write_text("".join(chunk))
             files.append(f)
-        warm_out = wrk(cmd + [f"-d{warm}s", url, "--", str(files[0]), str(args.threads)])
+        warm_out = {"requests": 0}
+        if warm:
+            warm_out = wrk(cmd + [f"-d{warm}s", url, "--", str(files[0]), str(args.threads)])
         out = wrk(cmd + [f"-d{args.duration}s", url, "--", str(files[1]), str(args.threads)])
         out["requests_total"] = warm_out["requests"] + out["requests"]
         if out["requests"] > len(run_lines) or warm_out["requests"] > len(warm_lines):
             raise SystemExit("booking POST: wrk sent more requests than prepared pairs")
     else:
-        wrk(cmd + [f"-d{warm}s", url])
+        if warm:
+            wrk(cmd + [f"-d{warm}s", url])
         out = wrk(cmd + [f"-d{args.duration}s", url])
     seconds = out["duration_us"] / 1e6
     out["rps"] = round(out["requests"] / seconds, 1) if seconds else 0.0
@@ -404,10 +443,12 @@ class Server:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/bench/floor") as r:
                     if r.status == 200:
-                        return
+                        break
             except OSError:
                 time.sleep(0.2)
-        raise SystemExit(f"gunicorn did not answer on port {self.port}")
+        else:
+            raise SystemExit(f"gunicorn did not answer on port {self.port}")
+        time.sleep(1.5)  # the second worker boots too
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
