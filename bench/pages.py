@@ -81,6 +81,12 @@ def main() -> int:
         return run_one(args, args.child, results_dir)
     results = []
     for db in [d.strip() for d in args.databases.split(",") if d.strip()]:
+        if db not in ("sqlite", "postgres"):
+            print(f"unknown database {db!r}: sqlite or postgres", file=sys.stderr)
+            return 2
+        if db == "postgres" and not postgres_answers(args.postgres_url):
+            print(f"\nPostgreSQL at {args.postgres_url} does not answer: skipped.", flush=True)
+            continue
         sqlite = f"sqlite:///{results_dir / 'bench.sqlite3'}"
         url = sqlite if db == "sqlite" else args.postgres_url
         out = results_dir / f".child-{db}.json"
@@ -99,6 +105,16 @@ def main() -> int:
     path.write_text(json.dumps({"machine": machine(), "runs": results}, indent=2))
     print(f"\nJSON: {path}")
     return 0
+
+
+def postgres_answers(url: str) -> bool:
+    import psycopg
+
+    try:
+        with psycopg.connect(urlparse(url)._replace(path="/postgres").geturl(), connect_timeout=3):
+            return True
+    except psycopg.Error:
+        return False
 
 
 def machine() -> dict:
@@ -145,12 +161,9 @@ def run_one(args, database_url: str, results_dir: Path) -> int:
     started = time.monotonic()
     call_command("migrate", verbosity=0, interactive=False)
     call_command("createcachetable", verbosity=0)
-    if args.tiny:
-        from bench import dataset
+    from bench import dataset  # what `seed_demo --scale N` writes
 
-        dataset.build(args.scale, tiny=True)
-    else:
-        call_command("seed_demo", scale=args.scale)
+    dataset.build(args.scale, tiny=args.tiny)
     seeded = time.monotonic() - started
     if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
         call_command("collectstatic", verbosity=0, interactive=False)
@@ -211,6 +224,7 @@ def run_one(args, database_url: str, results_dir: Path) -> int:
         "connections": args.connections,
         "threads": args.threads,
         "workers": 2,
+        "queries": queries,
         "endpoints": rows,
         "bare_floor": bare_row,
         "floor_rps": result_floor,
