@@ -101,7 +101,9 @@ def test_a_view_with_its_own_policy_still_gets_it(rf, db):
 
 
 def test_the_page_benchmark_runs(tmp_path):
-    """Two seconds of load on a tiny data set, through the real driver, gunicorn and wrk."""
+    """A few seconds of load on a tiny data set, through the real driver, gunicorn and wrk:
+    the floor, a booking POST and the bare floor under load; every endpoint answered and
+    counted once through the test client."""
     if not shutil.which("wrk"):
         if os.environ.get("MENTORING_REQUIRE_WRK"):
             pytest.fail("wrk is required (MENTORING_REQUIRE_WRK) but not installed")
@@ -110,12 +112,12 @@ def test_the_page_benchmark_runs(tmp_path):
     output = tmp_path / "result.json"
     command = [sys.executable, str(ROOT / "bench" / "pages.py"), "--tiny", "--port", "0"]
     command += ["--duration", "1", "--warmup", "0", "--results", str(tmp_path)]
-    command += ["--only", "booking_page,booking_post", "--output", str(output)]
+    command += ["--only", "booking_post", "--output", str(output)]
     run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     (result,) = json.loads(output.read_text())["runs"]
     rows = {row["name"]: row for row in result["endpoints"]}
-    assert set(rows) == {"floor", "booking_page", "booking_post", "floor_end"}
+    assert set(rows) == {"floor", "booking_post"}
     assert all(row["rps"] > 0 and row["socket_errors"] == 0 for row in rows.values())
     assert rows["booking_post"]["all_booked"], rows["booking_post"]
     assert result["bare_floor"]["rps"] > 0
