@@ -164,6 +164,7 @@ def run_one(args, database_url: str, results_dir: Path) -> int:
     from bench import dataset  # what `seed_demo --scale N` writes
 
     dataset.build(args.scale, tiny=args.tiny)
+    call_command("close_past_sessions", stdout=open(os.devnull, "w"))  # noqa: SIM115  as cron
     seeded = time.monotonic() - started
     if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
         call_command("collectstatic", verbosity=0, interactive=False)
