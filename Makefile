@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint format migrate seed screenshots bench clean
+.PHONY: run test lint format migrate seed screenshots bench bench-booking wrk clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,10 +53,24 @@ seed: $(VENV)/.runtime-installed
 screenshots: $(VENV)/.dev-installed
 	$(BIN)/python scripts/screenshots.py
 
-## bench: booking throughput and latency on PostgreSQL, as ratios against a rule-less baseline
-bench: $(VENV)/.dev-installed
-	@test -n "$$DATABASE_URL" || { echo "bench needs DATABASE_URL (PostgreSQL), e.g. postgres://postgres@127.0.0.1:5432/mentoring"; exit 2; }
+## bench: what each page costs as a multiple of the floor (gunicorn + wrk), SQLite and PostgreSQL
+##        BENCH_SCALE=10 for ten times the data; BENCH_ARGS="--duration 5" etc. (bench/pages.py -h)
+BENCH_SCALE     ?= 1
+BENCH_DATABASES ?= sqlite,postgres
+bench: $(VENV)/.dev-installed wrk
+	$(BIN)/python bench/pages.py --databases $(BENCH_DATABASES) --scale $(BENCH_SCALE) $(BENCH_ARGS)
+
+## bench-booking: booking throughput and latency on PostgreSQL, against a rule-less baseline
+bench-booking: $(VENV)/.dev-installed
+	@test -n "$$DATABASE_URL" || { echo "bench-booking needs DATABASE_URL (PostgreSQL), e.g. postgres://postgres@127.0.0.1:5432/mentoring"; exit 2; }
 	$(BIN)/python bench/booking_throughput.py $(BENCH_ARGS)
+
+# The load generator, from Debian, only when missing (make test does not need it).
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
+	@wrk --version 2>&1 | head -n 1 || true
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

@@ -5,9 +5,32 @@ from __future__ import annotations
 from datetime import datetime
 
 from django import template
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.dateformat import format as date_format
 
 register = template.Library()
+
+# Formatted dates by everything their text depends on: the wall-clock time, its offset and
+# zone name, the format and the language. Pages show the same days and times over and over
+# (a week of slots, a list of requests); Django's formatter is the slow part of a row.
+_FORMATTED: dict[tuple, str] = {}
+_FORMATTED_MAX = 20_000
+
+
+def _format(local: datetime, fmt: str) -> str:
+    key = (
+        local.replace(tzinfo=None),
+        local.utcoffset(),
+        local.tzname(),
+        fmt,
+        translation.get_language(),
+    )
+    text = _FORMATTED.get(key)
+    if text is None:
+        if len(_FORMATTED) >= _FORMATTED_MAX:
+            _FORMATTED.clear()
+        text = _FORMATTED[key] = date_format(local, fmt)
+    return text
 
 
 @register.filter
@@ -17,9 +40,7 @@ def when(value: datetime | None, fmt: str = "D j M Y, H:i") -> str:
     if value is None:
         return ""
     local = timezone.localtime(value)
-    from django.utils.dateformat import format as date_format
-
-    return f"{date_format(local, fmt)} {local.tzname()}"
+    return f"{_format(local, fmt)} {local.tzname()}"
 
 
 @register.filter
@@ -49,9 +70,7 @@ def local_day(value: datetime | None) -> str:
     """The date of a datetime in the viewer's timezone, e.g. "Monday 23 November"."""
     if value is None:
         return ""
-    from django.utils.dateformat import format as date_format
-
-    return date_format(timezone.localtime(value), "l j F")
+    return _format(timezone.localtime(value), "l j F")
 
 
 @register.simple_tag

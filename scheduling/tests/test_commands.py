@@ -57,3 +57,18 @@ def test_close_past_sessions_command_is_idempotent():
     first = counts(), Counter(Booking.objects.values_list("status", flat=True))
     call_command("close_past_sessions", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert (counts(), Counter(Booking.objects.values_list("status", flat=True))) == first
+
+
+def test_close_past_sessions_keeps_sqlites_planner_statistics(db):
+    from django.db import connection
+
+    from scheduling.tests.factories import BookingFactory
+
+    BookingFactory()
+    call_command("close_past_sessions", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL's autovacuum keeps its statistics itself")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT tbl FROM sqlite_stat1")
+        analysed = {row[0] for row in cursor.fetchall()}
+    assert {"scheduling_booking", "scheduling_slot"} <= analysed

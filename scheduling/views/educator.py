@@ -294,7 +294,8 @@ def _request_list_context(request: HttpRequest, status: str) -> dict:
     bookings = selectors.educator_bookings(educator=request.user, status=status)
     if status in ("completed", "rejected", "cancelled"):
         bookings = bookings.order_by("-slot__starts_at", "-id")
-    page, query_string = paginate(request, bookings)
+    counted = {value: count for value, _label, count in tabs}  # the tab's number is the total
+    page, query_string = paginate(request, bookings, count=counted[status])
     return {
         "page_obj": page,
         "query_string": query_string,

@@ -110,7 +110,7 @@ def my_requests(request: HttpRequest) -> HttpResponse:
     bookings = selectors.student_requests_page(
         student=request.user, status=status or None, seen_at=request.user.requests_seen_at
     )
-    page, query_string = paginate(request, bookings)
+    page, query_string = paginate(request, bookings, count=counts[status or "all"])
     # Opening this page is "seeing" every change: the navigation badge starts again from now.
     User.objects.filter(pk=request.user.pk).update(requests_seen_at=timezone.now())
     tabs = [("", "All", counts["all"])] + [

@@ -9,10 +9,19 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 
-def paginate(request: HttpRequest, items, per_page: int = 10) -> tuple[Page, str]:
+def paginate(
+    request: HttpRequest, items, per_page: int = 10, count: int | None = None
+) -> tuple[Page, str]:
     """A page of `items` (an invalid or too-large ?page= gives the nearest page) and the
-    query string without `page`, for the pagination links."""
-    page = Paginator(items, per_page).get_page(request.GET.get("page"))
+    query string without `page`, for the pagination links.
+
+    `count`: how many items there are, when the view has counted them already (a tab's
+    number): the paginator then does not count them again.
+    """
+    paginator = Paginator(items, per_page)
+    if count is not None:
+        paginator.count = count  # the cached_property's value, set ahead
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()

@@ -1,0 +1,5 @@
+from django.urls import path
+
+from bench.floor import floor
+
+urlpatterns = [path("bench/floor", floor)]
