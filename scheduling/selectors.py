@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
     Exists,
     ExpressionWrapper,
     F,
@@ -24,17 +25,36 @@ from .models import (
     ACTIVE_STATUSES,
     Booking,
     BookingEvent,
+    BookingPolicy,
     BookingStatus,
     Course,
     Enrollment,
     Slot,
+    WaitlistEntry,
+    WaitlistStatus,
+    WeeklyPattern,
 )
 
 
+def policy_of(educator: User) -> BookingPolicy:
+    """The educator's policy, from the relation select_related loaded when it did."""
+    try:
+        return educator.booking_policy
+    except BookingPolicy.DoesNotExist:
+        return BookingPolicy(educator_id=educator.pk)
+
+
 def open_slots(
-    *, course: Course | None = None, educator: User | None = None, student: User | None = None
+    *,
+    course: Course | None = None,
+    educator: User | None = None,
+    student: User | None = None,
+    policy: BookingPolicy | None = None,
 ) -> QuerySet[Slot]:
     """Bookable slots (not withdrawn, in the future, a seat left), soonest first.
+
+    Given the educator's `policy`, only slots its notice and horizon allow (the services
+    refuse the others, so a page does not offer them).
 
     Given a `student`, each slot carries `requested`: they already hold an active request
     for it, so a booking page shows it as theirs instead of offering a choice the rules
@@ -45,6 +65,12 @@ def open_slots(
         slots = slots.for_course(course)
     if educator is not None:
         slots = slots.for_educator(educator)
+    if policy is not None:
+        now = timezone.now()
+        slots = slots.filter(
+            starts_at__gte=now + timedelta(hours=policy.min_notice_hours),
+            starts_at__lte=now + timedelta(days=policy.horizon_days),
+        )
     if student is not None:
         mine = Booking.objects.active().filter(slot=OuterRef("pk"), student=student)
         enrolled = Enrollment.objects.filter(course=OuterRef("course"), student=student)
@@ -126,3 +152,45 @@ def educator_bookings(*, educator: User, status: str | None = None) -> QuerySet[
 
 def published_courses() -> QuerySet[Course]:
     return Course.objects.filter(is_published=True).select_related("educator")
+
+
+def full_slots(*, course: Course | None = None, educator: User | None = None) -> QuerySet[Slot]:
+    """Open slots with no seat left: the ones a student can wait for."""
+    slots = Slot.objects.open().filter(seats_taken__gte=F("capacity"))
+    if course is not None:
+        slots = slots.for_course(course)
+    if educator is not None:
+        slots = slots.for_educator(educator)
+    return slots.select_related("educator", "course").order_by("starts_at", "id")
+
+
+def student_waitlist(*, student: User) -> list[WaitlistEntry]:
+    """A student's waiting entries for open slots, each with its `position` (1 = next)."""
+    ahead = WaitlistEntry.objects.filter(
+        slot=OuterRef("slot"), status=WaitlistStatus.WAITING
+    ).filter(
+        Q(created_at__lt=OuterRef("created_at"))
+        | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk"))
+    )
+    return list(
+        WaitlistEntry.objects.filter(student=student, status=WaitlistStatus.WAITING)
+        .filter(slot__starts_at__gt=timezone.now(), slot__withdrawn_at__isnull=True)
+        .select_related("slot", "slot__educator", "slot__course")
+        .annotate(ahead=Subquery(ahead.values("slot").annotate(n=Count("pk")).values("n")[:1]))
+        .order_by("slot__starts_at", "id")
+    )
+
+
+def reschedule_targets(*, booking: Booking) -> QuerySet[Slot]:
+    """Where a booking could move: the same educator's and course's bookable slots."""
+    slot = booking.slot
+    policy = BookingPolicy.for_educator(slot.educator)
+    return (
+        open_slots(educator=slot.educator, student=booking.student, policy=policy)
+        .filter(course_id=slot.course_id)
+        .exclude(pk=slot.pk)
+    )
+
+
+def educator_patterns(*, educator: User) -> QuerySet[WeeklyPattern]:
+    return WeeklyPattern.objects.filter(educator=educator).select_related("course")

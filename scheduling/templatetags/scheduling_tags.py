@@ -58,3 +58,21 @@ def local_day(value: datetime | None) -> str:
 def quarter_hours() -> list[str]:
     """ "00:00", "00:15", ... "23:45": suggestions for the 24-hour time inputs."""
     return [f"{minutes // 60:02d}:{minutes % 60:02d}" for minutes in range(0, 24 * 60, 15)]
+
+
+@register.simple_tag
+def booking_policy(educator):
+    """The educator's booking policy (the defaults when they never saved one); no query
+    when the page loaded it with select_related("booking_policy")."""
+    from ..selectors import policy_of
+
+    return policy_of(educator)
+
+
+@register.filter
+def parse_iso(value: str):
+    """An ISO 8601 string (as stored in JSON) as a datetime, for `when`."""
+    try:
+        return datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
