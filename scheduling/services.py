@@ -644,6 +644,17 @@ def policy_update(*, educator: User, by: User, **changes) -> BookingPolicy:
     """
     if not (by.is_staff or by.pk == educator.pk) or not educator.is_educator:
         raise BookingError(errors.FORBIDDEN, errors.NOT_AN_EDUCATOR)
+    check_policy_values(**changes)
+    with transaction.atomic():
+        policy, _ = BookingPolicy.objects.select_for_update().get_or_create(educator=educator)
+        for name, value in changes.items():
+            setattr(policy, name, value)
+        policy.save()
+    return policy
+
+
+def check_policy_values(**changes) -> None:
+    """Each policy value a whole number within its POLICY_LIMITS; raises BookingError."""
     for name, value in changes.items():
         if name not in POLICY_LIMITS:
             raise TypeError(f"policy_update() got an unexpected field {name!r}")
@@ -655,12 +666,6 @@ def policy_update(*, educator: User, by: User, **changes) -> BookingPolicy:
                 errors.POLICY_RANGE.format(label=label, low=low, high=high),
                 field=name,
             )
-    with transaction.atomic():
-        policy, _ = BookingPolicy.objects.select_for_update().get_or_create(educator=educator)
-        for name, value in changes.items():
-            setattr(policy, name, value)
-        policy.save()
-    return policy
 
 
 def check_policies(
@@ -945,7 +950,7 @@ PATTERN_FIELDS = (
 )
 
 
-def _clean_pattern(educator: User, values: dict) -> dict:
+def check_pattern(educator: User, values: dict) -> dict:
     """Validate a pattern's fields; returns them normalised (weekdays as sorted digits)."""
     days = values["weekdays"]
     if isinstance(days, str):
@@ -1007,7 +1012,7 @@ def pattern_create(
     """
     if not educator.is_educator:
         raise BookingError(errors.FORBIDDEN, errors.NOT_AN_EDUCATOR)
-    values = _clean_pattern(
+    values = check_pattern(
         educator,
         dict(
             weekdays=weekdays,
@@ -1062,7 +1067,7 @@ def pattern_update(*, pattern: WeeklyPattern, by: User, **changes) -> WeeklyPatt
             raise TypeError(f"pattern_update() got an unexpected field {name!r}")
     values = {name: getattr(pattern, name) for name in PATTERN_FIELDS}
     values.update(changes)
-    values = _clean_pattern(pattern.educator, values)
+    values = check_pattern(pattern.educator, values)
     with transaction.atomic():
         _lock_user(pattern.educator)
         pattern = WeeklyPattern.objects.select_for_update().get(pk=pattern.pk)
