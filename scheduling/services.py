@@ -720,6 +720,16 @@ def check_policies(
             )
 
 
+def cancel_notice_refusal(booking: Booking) -> str:
+    """The message a student's cancellation of `booking` would be refused with now because
+    of the educator's cancellation notice, or "" (for pages to say so before the click)."""
+    try:
+        _check_cancel_notice(booking)
+    except BookingError as error:
+        return error.message
+    return ""
+
+
 def _check_cancel_notice(booking: Booking) -> None:
     policy = BookingPolicy.for_educator(booking.slot.educator)
     if booking.slot.starts_at - timezone.now() < timedelta(hours=policy.cancel_notice_hours):

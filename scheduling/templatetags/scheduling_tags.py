@@ -7,6 +7,8 @@ from datetime import datetime
 from django import template
 from django.utils import timezone
 
+from .. import selectors, services
+
 register = template.Library()
 
 
@@ -64,9 +66,7 @@ def quarter_hours() -> list[str]:
 def booking_policy(educator):
     """The educator's booking policy (the defaults when they never saved one); no query
     when the page loaded it with select_related("booking_policy")."""
-    from ..selectors import policy_of
-
-    return policy_of(educator)
+    return selectors.policy_of(educator)
 
 
 @register.filter
@@ -76,3 +76,9 @@ def parse_iso(value: str):
         return datetime.fromisoformat(value)
     except (TypeError, ValueError):
         return None
+
+
+@register.simple_tag
+def cancel_refusal(booking) -> str:
+    """Why the educator's cancellation notice would refuse cancelling `booking` now, or ""."""
+    return services.cancel_notice_refusal(booking)

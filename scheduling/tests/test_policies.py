@@ -197,6 +197,8 @@ def test_cancel_page_says_why_and_how_to_reach_the_educator(client, educator, st
         slot=SlotFactory(educator=educator, starts_at=at(timedelta(hours=2))), student=student
     )
     client.force_login(student)
+    page = client.get(f"/session-requests/{booking.pk}/cancel").content.decode()
+    assert "can no longer be cancelled or moved here" in page and educator.email in page
     response = client.post(f"/session-requests/{booking.pk}/cancel", {"reason": ""}, follow=True)
     assert educator.email in response.content.decode()
     booking.refresh_from_db()
