@@ -71,6 +71,17 @@ def open_slots(
             starts_at__gte=now + timedelta(hours=policy.min_notice_hours),
             starts_at__lte=now + timedelta(days=policy.horizon_days),
         )
+        if policy.buffer_minutes:
+            # Too close to one of the educator's booked sessions: the buffer refuses it.
+            gap = timedelta(minutes=policy.buffer_minutes)
+            near = Slot.objects.filter(
+                educator=OuterRef("educator"),
+                withdrawn_at__isnull=True,
+                seats_taken__gt=0,
+                starts_at__lt=OuterRef("ends_at") + gap,
+                ends_at__gt=OuterRef("starts_at") - gap,
+            ).exclude(pk=OuterRef("pk"))
+            slots = slots.exclude(Exists(near))
     if student is not None:
         mine = Booking.objects.active().filter(slot=OuterRef("pk"), student=student)
         enrolled = Enrollment.objects.filter(course=OuterRef("course"), student=student)

@@ -203,3 +203,20 @@ def test_cancel_page_says_why_and_how_to_reach_the_educator(client, educator, st
     assert educator.email in response.content.decode()
     booking.refresh_from_db()
     assert booking.status == "pending"
+
+
+def test_booking_page_hides_slots_the_buffer_refuses(client, educator, student, course):
+    services.policy_update(educator=educator, by=educator, buffer_minutes=30)
+    services.enroll(student=student, course=course)
+    start = timezone.now().replace(microsecond=0) + timedelta(days=2)
+    booked = SlotFactory(educator=educator, course=course, starts_at=start, capacity=2)
+    BookingFactory(slot=booked)
+    close = SlotFactory(educator=educator, course=course, starts_at=start + timedelta(minutes=80))
+    clear = SlotFactory(educator=educator, course=course, starts_at=start + timedelta(minutes=150))
+    client.force_login(student)
+    html = client.get(
+        f"/course/{course.pk}/book-session?start={timezone.localdate(start).isoformat()}"
+    ).content.decode()
+    assert f'value="{booked.pk}"' in html  # a seat left in the booked session itself
+    assert f'value="{clear.pk}"' in html
+    assert f'value="{close.pk}"' not in html
