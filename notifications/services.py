@@ -104,7 +104,7 @@ def _booking_recipients(booking, actor, event: str = "") -> list:
     """The other party of a change; for a change time made (no actor), the student; a seat
     from the waitlist concerns both."""
     student, educator = booking.student, booking.slot.educator
-    if event == "waitlist_offer":
+    if event in ("waitlist_offer", "rescheduled"):  # both: each needs the new time
         return [student, educator]
     if actor is None:
         return [student]
@@ -123,8 +123,9 @@ def _event_text(booking, *, recipient, actor, event: str) -> tuple[str, str] | N
         if recipient.pk == slot.educator_id:
             text = f"{booking.student.display_name} moved their session from {moved} to {session}"
             return NotificationKind.RESCHEDULED, f"{text} ({state})."
-        who = actor.display_name if actor is not None else "Mentoring"
-        return NotificationKind.RESCHEDULED, f"{who} moved your session from {moved} to {session}."
+        who = "You" if actor is not None and actor.pk == recipient.pk else "Mentoring"
+        text = f"{who} moved your session from {moved} to {session}"
+        return NotificationKind.RESCHEDULED, f"{text} ({state})."
     if event == "waitlist_offer" and recipient.pk == booking.student_id:
         if booking.status == "approved":
             text = f"A seat opened: you are booked for {session} with {slot.educator.display_name}."

@@ -36,7 +36,7 @@ def booking_changed(booking: Booking, *, actor, from_status: str, event: str = "
 
 def _recipients(booking: Booking, actor, event: str = "") -> list:
     student, educator = booking.student, booking.slot.educator
-    if event == "waitlist_offer":
+    if event in ("waitlist_offer", "rescheduled"):  # both: each needs the new time
         return [student, educator]
     if actor is None:  # the system: tell the student what time decided
         return [student]

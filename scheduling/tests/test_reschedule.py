@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from notifications.models import Notification
+from outbox.emails import build
 from outbox.models import Message
 from scheduling import errors, services
 from scheduling.errors import BookingError
@@ -33,6 +34,15 @@ def test_reschedule_moves_the_seat_records_the_move_and_tells_the_educator(educa
     told = Notification.objects.get(recipient=educator, kind="rescheduled")
     assert "moved their session from" in told.text
     assert Message.objects.filter(recipient=educator, kind="rescheduled").exists()
+    # The student gets the new time too, with the new invite (the booking is confirmed).
+    mine = Notification.objects.get(recipient=student, kind="rescheduled")
+    assert mine.text.startswith("You moved your session from") and "(confirmed)" in mine.text
+    mail = Message.objects.get(recipient=student, kind="rescheduled")
+    assert mail.ics_method == "REQUEST"
+    email = build(mail)
+    assert "Your session is moved from" in email.body and email.attachments
+    to_educator = build(Message.objects.get(recipient=educator, kind="rescheduled"))
+    assert to_educator.subject.startswith(f"{student.display_name} moved their session to")
 
 
 def test_a_target_needing_approval_makes_an_approved_booking_pending(educator, student):

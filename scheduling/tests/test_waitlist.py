@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from notifications.models import Notification
+from outbox.emails import build
+from outbox.models import Message
 from scheduling import errors, services
 from scheduling.errors import BookingError
 from scheduling.models import WaitlistEntry
@@ -56,6 +58,9 @@ def test_a_freed_seat_goes_to_the_first_waiting_student_once(full_slot, educator
     assert WaitlistEntry.objects.get(student=second).status == "waiting"
     assert Notification.objects.filter(recipient=first, kind="waitlist_offer").count() == 1
     assert Notification.objects.filter(recipient=educator, kind="requested").exists()
+    email = build(Message.objects.get(recipient=first, kind="waitlist_offer"))
+    assert email.subject.startswith("A seat opened for you")
+    assert "Your request was sent" in email.body
 
 
 def test_a_student_with_an_overlapping_session_is_skipped(full_slot, educator, other_educator):
