@@ -15,7 +15,6 @@ from .. import selectors, services
 from ..errors import BookingError
 from ..forms import PolicyForm, RescheduleForm, WeeklyPatternForm
 from ..models import Booking, BookingPolicy, Course, Slot, WeeklyPattern
-from .utils import group_by_day
 
 # ---------------------------------------------------------------- educators
 
@@ -123,7 +122,7 @@ def reschedule(request: HttpRequest, booking_id: int) -> HttpResponse:
     return render(
         request,
         "scheduling/planning/reschedule.html",
-        {"booking": booking, "form": form, "days": group_by_day(targets[:60])},
+        {"booking": booking, "form": form},
     )
 
 
