@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 
 from django.db.models import (
@@ -82,6 +83,8 @@ def open_slots(
                 ends_at__gt=OuterRef("starts_at") - gap,
             ).exclude(pk=OuterRef("pk"))
             slots = slots.exclude(Exists(near))
+        if policy.daily_max:
+            slots = _without_full_days(slots, policy, now)
     if student is not None:
         mine = Booking.objects.active().filter(slot=OuterRef("pk"), student=student)
         enrolled = Enrollment.objects.filter(course=OuterRef("course"), student=student)
@@ -94,6 +97,27 @@ def open_slots(
             ),
         )
     return slots.order_by("starts_at", "id")
+
+
+def _without_full_days(slots: QuerySet[Slot], policy: BookingPolicy, now: datetime):
+    """Leave out new sessions on the educator's days that reached the daily maximum (one
+    query, only when the educator set a maximum); a seat in a booked session stays."""
+    educator = User.objects.only("timezone").get(pk=policy.educator_id)
+    zone = educator.zoneinfo
+    booked = Slot.objects.filter(
+        educator_id=policy.educator_id,
+        withdrawn_at__isnull=True,
+        seats_taken__gt=0,
+        starts_at__gt=now - timedelta(days=1),
+    ).values_list("starts_at", flat=True)
+    per_day = Counter(timezone.localtime(start, zone).date() for start in booked)
+    full = Q()
+    for day, count in per_day.items():
+        if count >= policy.daily_max:
+            start = datetime.combine(day, datetime.min.time(), tzinfo=zone)
+            end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+            full |= Q(starts_at__gte=start, starts_at__lt=end)
+    return slots.exclude(full & Q(seats_taken=0)) if full else slots
 
 
 def educator_slots(*, educator: User, upcoming: bool | None = None) -> QuerySet[Slot]:

@@ -220,3 +220,19 @@ def test_booking_page_hides_slots_the_buffer_refuses(client, educator, student, 
     assert f'value="{booked.pk}"' in html  # a seat left in the booked session itself
     assert f'value="{clear.pk}"' in html
     assert f'value="{close.pk}"' not in html
+
+
+def test_booking_page_hides_new_sessions_on_a_day_at_its_maximum(client, educator, student):
+    services.policy_update(educator=educator, by=educator, daily_max=1)
+    day = (timezone.now() + timedelta(days=3)).replace(hour=9, minute=0, second=0, microsecond=0)
+    booked = SlotFactory(educator=educator, starts_at=day, capacity=2)
+    BookingFactory(slot=booked)
+    same_day = SlotFactory(educator=educator, starts_at=day + timedelta(hours=3))
+    next_day = SlotFactory(educator=educator, starts_at=day + timedelta(days=1))
+    client.force_login(student)
+    html = client.get(
+        f"/mentors/{educator.pk}/?start={timezone.localdate(day).isoformat()}"
+    ).content.decode()
+    assert f'value="{booked.pk}"' in html  # its second seat is no new session
+    assert f'value="{next_day.pk}"' in html
+    assert f'value="{same_day.pk}"' not in html
