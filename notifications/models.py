@@ -19,6 +19,8 @@ class NotificationKind(models.TextChoices):
     REJECTED = "rejected", "Request rejected"
     CANCELLED = "cancelled", "Session cancelled"
     COMPLETED = "completed", "Session completed"
+    RESCHEDULED = "rescheduled", "Session rescheduled"
+    WAITLIST_OFFER = "waitlist_offer", "Seat from the waitlist"
 
 
 class NotificationQuerySet(models.QuerySet):

@@ -100,21 +100,52 @@ def _booking_text(booking, *, recipient, actor, from_status: str) -> tuple[str, 
     return NotificationKind.COMPLETED, f"{session[0].upper()}{session[1:]} is completed."
 
 
-def _booking_recipients(booking, actor) -> list:
-    """The other party of a change; for a change time made (no actor), the student."""
+def _booking_recipients(booking, actor, event: str = "") -> list:
+    """The other party of a change; for a change time made (no actor), the student; a seat
+    from the waitlist concerns both."""
     student, educator = booking.student, booking.slot.educator
+    if event in ("waitlist_offer", "rescheduled"):  # both: each needs the new time
+        return [student, educator]
     if actor is None:
         return [student]
     return [user for user in (student, educator) if user.pk != actor.pk]
 
 
-def booking_changed(booking, *, actor, from_status: str) -> list[Notification]:
-    """Notify the other party of a booking's new status (inside the change's transaction)."""
+def _event_text(booking, *, recipient, actor, event: str) -> tuple[str, str] | None:
+    """(kind, text) of a reschedule or a waitlist offer, or None for a plain change."""
+    slot = booking.slot
+    session = f"{_when(slot.starts_at, recipient)}"
+    if slot.course_id:
+        session += f" ({slot.course.title})"
+    if event == "rescheduled":
+        moved = _when(booking.rescheduled_from, recipient) if booking.rescheduled_from else ""
+        state = "pending your approval" if booking.status == "pending" else "confirmed"
+        if recipient.pk == slot.educator_id:
+            text = f"{booking.student.display_name} moved their session from {moved} to {session}"
+            return NotificationKind.RESCHEDULED, f"{text} ({state})."
+        who = "You" if actor is not None and actor.pk == recipient.pk else "Mentoring"
+        text = f"{who} moved your session from {moved} to {session}"
+        return NotificationKind.RESCHEDULED, f"{text} ({state})."
+    if event == "waitlist_offer" and recipient.pk == booking.student_id:
+        if booking.status == "approved":
+            text = f"A seat opened: you are booked for {session} with {slot.educator.display_name}."
+        else:
+            text = f"A seat opened for {session}: your request was sent to the educator."
+        return NotificationKind.WAITLIST_OFFER, text
+    return None
+
+
+def booking_changed(booking, *, actor, from_status: str, event: str = "") -> list[Notification]:
+    """Notify the other party of a booking's new status (inside the change's transaction).
+
+    `event` names a change that is more than a status: "rescheduled" (the booking moved to
+    another slot) or "waitlist_offer" (the system booked a freed seat for a waiting student).
+    """
     rows = []
-    for recipient in _booking_recipients(booking, actor):
-        kind, text = _booking_text(
-            booking, recipient=recipient, actor=actor, from_status=from_status
-        )
+    for recipient in _booking_recipients(booking, actor, event):
+        kind, text = _event_text(
+            booking, recipient=recipient, actor=actor, event=event
+        ) or _booking_text(booking, recipient=recipient, actor=actor, from_status=from_status)
         rows.append(
             Notification(
                 recipient=recipient,

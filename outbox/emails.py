@@ -34,6 +34,8 @@ SUBJECTS = {
     Kind.REMINDER_24H: "Reminder: session with {other} on {when}",
     Kind.REMINDER_1H: "In 1 hour: session with {other} at {time}",
     Kind.PASSWORD_RESET: "Reset your Mentoring password",
+    Kind.RESCHEDULED: "{student} moved their session to {when}",
+    Kind.WAITLIST_OFFER: "A seat opened for you: {other} on {when}",
 }
 TEMPLATES = {Kind.REMINDER_24H: "reminder", Kind.REMINDER_1H: "reminder"}
 REMINDER_LEADS = {Kind.REMINDER_24H: timedelta(hours=24), Kind.REMINDER_1H: timedelta(hours=1)}
@@ -90,6 +92,7 @@ def _booking_context(message: Message) -> dict:
         "starts": starts,
         "ends": ends,
         "when": _when(slot.starts_at, zone),
+        "moved_from": _when(booking.rescheduled_from, zone) if booking.rescheduled_from else "",
         "time": f"{starts:%H:%M} {starts.tzname()}",
         "timezone_name": recipient.timezone,
         "link": absolute(reverse(page)),

@@ -24,6 +24,8 @@ class Kind(models.TextChoices):
     REMINDER_24H = "reminder_24h", "Reminder, 24 hours before"
     REMINDER_1H = "reminder_1h", "Reminder, 1 hour before"
     PASSWORD_RESET = "password_reset", "Password reset"
+    RESCHEDULED = "rescheduled", "Rescheduled by the student (to the educator)"
+    WAITLIST_OFFER = "waitlist_offer", "A waitlist seat offered (to the student)"
 
 
 class State(models.TextChoices):

@@ -51,6 +51,44 @@ CANCEL_STARTED = "This session has already started; the request can no longer be
 COMPLETE_BEFORE_START = "A session can be marked completed only once it has started."
 COURSE_NOT_PUBLISHED = "This course is not open for enrolment."
 
+# Booking policies (409 when a policy refuses; 400 for a policy value out of range)
+POLICY_MIN_NOTICE = (
+    "This session starts in less than {hours} hours: the educator asks for at least "
+    "{hours} hours' notice."
+)
+POLICY_HORIZON = (
+    "This session is more than {days} days ahead: the educator takes requests up to "
+    "{days} days ahead."
+)
+POLICY_BUFFER = (
+    "This session is less than {minutes} minutes from another session: the educator keeps "
+    "{minutes} minutes between sessions."
+)
+POLICY_DAILY_MAX = "The educator takes at most {count} sessions a day, and that day is full."
+POLICY_CANCEL_NOTICE = (
+    "This session starts in less than {hours} hours, so it can no longer be cancelled or "
+    "moved here. Write to {educator} at {email} about it."
+)
+POLICY_RANGE = "{label} must be a whole number from {low} to {high}."
+
+# Reschedule and waitlist
+NOT_BOOKING_STUDENT_MOVE = "Only the student who made this request can reschedule it."
+RESCHEDULE_SAME_SLOT = "This request is already for that slot."
+RESCHEDULE_OTHER_EDUCATOR = (
+    "A request can move only to another slot of the same educator and course."
+)
+RESCHEDULE_STARTED = "This session has already started; it can no longer be rescheduled."
+WAITLIST_NOT_FULL = "This slot still has a seat: book it instead of waiting."
+WAITLIST_ALREADY = "You are already on this slot's waitlist."
+WAITLIST_NOT_ON = "You are not on this slot's waitlist."
+
+# Weekly availability
+PATTERN_NO_DAYS = "Pick at least one weekday."
+PATTERN_TIMES = "The hours must end after they start, with room for one session."
+SESSION_LENGTH_RANGE = "A session must be 15 to 240 minutes long."
+HORIZON_WEEKS_RANGE = "Publish 1 to 12 weeks ahead."
+NOT_PATTERN_OWNER = "Only the educator who owns these weekly hours can change them."
+
 # Reasons the system writes into a booking's history
 NOT_ANSWERED_IN_TIME = "Not answered before the session started"
 WITHDRAWN_DEFAULT_REASON = "The educator withdrew this session."

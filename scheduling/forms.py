@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from . import errors, services
 from .errors import BookingError
-from .models import MAX_CAPACITY, MESSAGE_MAX_LENGTH, MIN_CAPACITY, Course, Slot
+from .models import MAX_CAPACITY, MESSAGE_MAX_LENGTH, MIN_CAPACITY, POLICY_LIMITS, Course, Slot
 
 
 class ServiceErrorMixin:
@@ -277,3 +277,90 @@ class CourseForm(ServiceErrorMixin, forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 
     error_fields = {"title": "title"}
+
+
+# --- booking policies, reschedule, weekly hours
+
+
+class PolicyForm(ServiceErrorMixin, forms.Form):
+    """The policy values as whole numbers; their ranges are the service's to judge."""
+
+    min_notice_hours = forms.IntegerField(label="Minimum notice (hours)")
+    horizon_days = forms.IntegerField(label="Booking horizon (days)")
+    buffer_minutes = forms.IntegerField(label="Buffer between sessions (minutes)")
+    daily_max = forms.IntegerField(label="Daily maximum of sessions (0: no maximum)")
+    cancel_notice_hours = forms.IntegerField(label="Cancellation notice (hours)")
+
+    error_fields = {name: name for name in POLICY_LIMITS}
+
+    def __init__(self, *args, policy, **kwargs):
+        kwargs.setdefault("initial", {name: getattr(policy, name) for name in POLICY_LIMITS})
+        super().__init__(*args, **kwargs)
+        for name in POLICY_LIMITS:
+            self.fields[name].help_text = policy._meta.get_field(name).help_text
+
+
+class RescheduleForm(ServiceErrorMixin, forms.Form):
+    slot = SlotChoiceField(
+        queryset=Slot.objects.none(),
+        widget=forms.RadioSelect,
+        label="Move to",
+        empty_label=None,
+        error_messages={
+            "required": "Choose the new time.",
+            "invalid_choice": "That time is no longer available; pick another.",
+        },
+    )
+
+    def __init__(self, *args, slots, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slot"].queryset = slots
+
+
+WEEKDAY_CHOICES = [
+    ("1", "Mon"),
+    ("2", "Tue"),
+    ("3", "Wed"),
+    ("4", "Thu"),
+    ("5", "Fri"),
+    ("6", "Sat"),
+    ("7", "Sun"),
+]
+
+
+class WeeklyPatternForm(ServiceErrorMixin, forms.Form):
+    weekdays = forms.MultipleChoiceField(
+        choices=WEEKDAY_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": errors.PATTERN_NO_DAYS},
+    )
+    start_time = forms.TimeField(label="From", widget=forms.TimeInput(attrs={"type": "time"}))
+    end_time = forms.TimeField(label="Until", widget=forms.TimeInput(attrs={"type": "time"}))
+    session_minutes = forms.IntegerField(label="Session length (minutes)", initial=60)
+    capacity = forms.IntegerField(initial=1, min_value=MIN_CAPACITY, max_value=MAX_CAPACITY)
+    course = forms.ModelChoiceField(
+        queryset=Course.objects.none(), required=False, empty_label="No course (mentoring)"
+    )
+    requires_approval = forms.BooleanField(required=False, initial=True)
+    meeting_link = forms.URLField(required=False, max_length=500)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    horizon_weeks = forms.IntegerField(
+        label="Publish ahead (weeks)", initial=4, min_value=1, max_value=12
+    )
+
+    error_fields = {
+        name: name
+        for name in (
+            "weekdays",
+            "end_time",
+            "session_minutes",
+            "capacity",
+            "course",
+            "meeting_link",
+            "horizon_weeks",
+        )
+    }
+
+    def __init__(self, *args, educator, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = Course.objects.filter(educator=educator)

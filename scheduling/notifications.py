@@ -23,24 +23,31 @@ from .models import Booking, BookingStatus
 REMINDERS = ((Kind.REMINDER_24H, timedelta(hours=24)), (Kind.REMINDER_1H, timedelta(hours=1)))
 
 
-def booking_changed(booking: Booking, *, actor, from_status: str) -> None:
+def booking_changed(booking: Booking, *, actor, from_status: str, event: str = "") -> None:
     """Tell the other party in the app and by email, in the change's own transaction.
 
     The in-app notification is written now; the emails are queued and leave only if the
-    transaction commits.
+    transaction commits. `event` is "rescheduled" (moved to another slot) or
+    "waitlist_offer" (the system booked a freed seat for a waiting student; both are told).
     """
-    inbox.booking_changed(booking, actor=actor, from_status=from_status)
-    outbox.queue(_emails(booking, actor=actor, from_status=from_status))
+    inbox.booking_changed(booking, actor=actor, from_status=from_status, event=event)
+    outbox.queue(_emails(booking, actor=actor, from_status=from_status, event=event))
 
 
-def _recipients(booking: Booking, actor) -> list:
+def _recipients(booking: Booking, actor, event: str = "") -> list:
     student, educator = booking.student, booking.slot.educator
+    if event in ("waitlist_offer", "rescheduled"):  # both: each needs the new time
+        return [student, educator]
     if actor is None:  # the system: tell the student what time decided
         return [student]
     return [user for user in (student, educator) if user.pk != actor.pk]
 
 
-def _kind(booking: Booking, from_status: str) -> str:
+def _kind(booking: Booking, from_status: str, event: str = "", recipient=None) -> str:
+    if event == "rescheduled":
+        return Kind.RESCHEDULED
+    if event == "waitlist_offer" and recipient is not None and recipient.pk == booking.student_id:
+        return Kind.WAITLIST_OFFER
     status = booking.status
     if status == BookingStatus.PENDING:
         return Kind.REQUEST_CREATED
@@ -51,8 +58,7 @@ def _kind(booking: Booking, from_status: str) -> str:
     return {BookingStatus.REJECTED: Kind.REJECTED, BookingStatus.COMPLETED: Kind.COMPLETED}[status]
 
 
-def _emails(booking: Booking, *, actor, from_status: str) -> list[dict]:
-    kind = _kind(booking, from_status)
+def _emails(booking: Booking, *, actor, from_status: str, event: str = "") -> list[dict]:
     ics = ""
     if booking.status == BookingStatus.APPROVED:
         ics = IcsMethod.REQUEST
@@ -60,15 +66,18 @@ def _emails(booking: Booking, *, actor, from_status: str) -> list[dict]:
         ics = IcsMethod.CANCEL
     # The change's own moment: a booking approved twice is told twice, one change once.
     change = f"{from_status or 'new'}>{booking.status}@{booking.updated_at:%Y%m%dT%H%M%S.%f}"
+    if event == "rescheduled":  # a move to the new time: the invite carries the new time
+        change += f"@slot{booking.slot_id}"
+        ics = IcsMethod.REQUEST if booking.status == BookingStatus.APPROVED else ""
     return [
         {
-            "kind": kind,
+            "kind": _kind(booking, from_status, event, user),
             "booking": booking,
             "recipient": user,
             "discriminator": change,
             "ics_method": ics,
         }
-        for user in _recipients(booking, actor)
+        for user in _recipients(booking, actor, event)
         if user.email
     ]
 

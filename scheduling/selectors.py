@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import Counter
+from datetime import datetime, timedelta
 
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
     Exists,
     ExpressionWrapper,
     F,
@@ -24,17 +26,36 @@ from .models import (
     ACTIVE_STATUSES,
     Booking,
     BookingEvent,
+    BookingPolicy,
     BookingStatus,
     Course,
     Enrollment,
     Slot,
+    WaitlistEntry,
+    WaitlistStatus,
+    WeeklyPattern,
 )
 
 
+def policy_of(educator: User) -> BookingPolicy:
+    """The educator's policy, from the relation select_related loaded when it did."""
+    try:
+        return educator.booking_policy
+    except BookingPolicy.DoesNotExist:
+        return BookingPolicy(educator_id=educator.pk)
+
+
 def open_slots(
-    *, course: Course | None = None, educator: User | None = None, student: User | None = None
+    *,
+    course: Course | None = None,
+    educator: User | None = None,
+    student: User | None = None,
+    policy: BookingPolicy | None = None,
 ) -> QuerySet[Slot]:
     """Bookable slots (not withdrawn, in the future, a seat left), soonest first.
+
+    Given the educator's `policy`, only slots its notice and horizon allow (the services
+    refuse the others, so a page does not offer them).
 
     Given a `student`, each slot carries `requested`: they already hold an active request
     for it, so a booking page shows it as theirs instead of offering a choice the rules
@@ -45,6 +66,25 @@ def open_slots(
         slots = slots.for_course(course)
     if educator is not None:
         slots = slots.for_educator(educator)
+    if policy is not None:
+        now = timezone.now()
+        slots = slots.filter(
+            starts_at__gte=now + timedelta(hours=policy.min_notice_hours),
+            starts_at__lte=now + timedelta(days=policy.horizon_days),
+        )
+        if policy.buffer_minutes:
+            # Too close to one of the educator's booked sessions: the buffer refuses it.
+            gap = timedelta(minutes=policy.buffer_minutes)
+            near = Slot.objects.filter(
+                educator=OuterRef("educator"),
+                withdrawn_at__isnull=True,
+                seats_taken__gt=0,
+                starts_at__lt=OuterRef("ends_at") + gap,
+                ends_at__gt=OuterRef("starts_at") - gap,
+            ).exclude(pk=OuterRef("pk"))
+            slots = slots.exclude(Exists(near))
+        if policy.daily_max:
+            slots = _without_full_days(slots, policy, now)
     if student is not None:
         mine = Booking.objects.active().filter(slot=OuterRef("pk"), student=student)
         enrolled = Enrollment.objects.filter(course=OuterRef("course"), student=student)
@@ -57,6 +97,27 @@ def open_slots(
             ),
         )
     return slots.order_by("starts_at", "id")
+
+
+def _without_full_days(slots: QuerySet[Slot], policy: BookingPolicy, now: datetime):
+    """Leave out new sessions on the educator's days that reached the daily maximum (one
+    query, only when the educator set a maximum); a seat in a booked session stays."""
+    educator = User.objects.only("timezone").get(pk=policy.educator_id)
+    zone = educator.zoneinfo
+    booked = Slot.objects.filter(
+        educator_id=policy.educator_id,
+        withdrawn_at__isnull=True,
+        seats_taken__gt=0,
+        starts_at__gt=now - timedelta(days=1),
+    ).values_list("starts_at", flat=True)
+    per_day = Counter(timezone.localtime(start, zone).date() for start in booked)
+    full = Q()
+    for day, count in per_day.items():
+        if count >= policy.daily_max:
+            start = datetime.combine(day, datetime.min.time(), tzinfo=zone)
+            end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+            full |= Q(starts_at__gte=start, starts_at__lt=end)
+    return slots.exclude(full & Q(seats_taken=0)) if full else slots
 
 
 def educator_slots(*, educator: User, upcoming: bool | None = None) -> QuerySet[Slot]:
@@ -126,3 +187,45 @@ def educator_bookings(*, educator: User, status: str | None = None) -> QuerySet[
 
 def published_courses() -> QuerySet[Course]:
     return Course.objects.filter(is_published=True).select_related("educator")
+
+
+def full_slots(*, course: Course | None = None, educator: User | None = None) -> QuerySet[Slot]:
+    """Open slots with no seat left: the ones a student can wait for."""
+    slots = Slot.objects.open().filter(seats_taken__gte=F("capacity"))
+    if course is not None:
+        slots = slots.for_course(course)
+    if educator is not None:
+        slots = slots.for_educator(educator)
+    return slots.select_related("educator", "course").order_by("starts_at", "id")
+
+
+def student_waitlist(*, student: User) -> list[WaitlistEntry]:
+    """A student's waiting entries for open slots, each with its `position` (1 = next)."""
+    ahead = WaitlistEntry.objects.filter(
+        slot=OuterRef("slot"), status=WaitlistStatus.WAITING
+    ).filter(
+        Q(created_at__lt=OuterRef("created_at"))
+        | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk"))
+    )
+    return list(
+        WaitlistEntry.objects.filter(student=student, status=WaitlistStatus.WAITING)
+        .filter(slot__starts_at__gt=timezone.now(), slot__withdrawn_at__isnull=True)
+        .select_related("slot", "slot__educator", "slot__course")
+        .annotate(ahead=Subquery(ahead.values("slot").annotate(n=Count("pk")).values("n")[:1]))
+        .order_by("slot__starts_at", "id")
+    )
+
+
+def reschedule_targets(*, booking: Booking) -> QuerySet[Slot]:
+    """Where a booking could move: the same educator's and course's bookable slots."""
+    slot = booking.slot
+    policy = BookingPolicy.for_educator(slot.educator)
+    return (
+        open_slots(educator=slot.educator, student=booking.student, policy=policy)
+        .filter(course_id=slot.course_id)
+        .exclude(pk=slot.pk)
+    )
+
+
+def educator_patterns(*, educator: User) -> QuerySet[WeeklyPattern]:
+    return WeeklyPattern.objects.filter(educator=educator).select_related("course")

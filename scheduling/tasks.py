@@ -29,6 +29,8 @@ def every_minute(context) -> dict:
         return {"stopped": "another chain runs the schedule"}
     steps = {
         "closed": services.close_past_sessions,
+        "weekly_hours": services.patterns_roll,
+        "waitlists": services.waitlist_fill_all,
         "reminders": notifications.queue_due_reminders,
         "outbox": outbox.sweep,
     }

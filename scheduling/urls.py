@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import educator, ics, public, student
+from .views import educator, ics, planning, public, student
 
 app_name = "scheduling"
 
@@ -62,4 +62,28 @@ educator_urls = [
     path("educator/courses/<int:course_id>/edit", educator.course_edit, name="course-edit"),
 ]
 
-urlpatterns = public_urls + student_urls + educator_urls
+# --- planning ahead: policies, weekly hours, reschedule, waitlists
+planning_urls = [
+    path("educator/policies", planning.policies, name="policies"),
+    path("educator/weekly-hours", planning.weekly_hours, name="weekly-hours"),
+    path(
+        "educator/weekly-hours/<int:pattern_id>/edit",
+        planning.weekly_hours_edit,
+        name="weekly-hours-edit",
+    ),
+    path(
+        "educator/weekly-hours/<int:pattern_id>/delete",
+        planning.weekly_hours_delete,
+        name="weekly-hours-delete",
+    ),
+    path(
+        "session-requests/<int:booking_id>/reschedule",
+        planning.reschedule,
+        name="reschedule-request",
+    ),
+    path("waitlist", planning.waitlist, name="waitlist"),
+    path("slot/<int:slot_id>/waitlist/join", planning.waitlist_join, name="waitlist-join"),
+    path("slot/<int:slot_id>/waitlist/leave", planning.waitlist_leave, name="waitlist-leave"),
+]
+
+urlpatterns = public_urls + student_urls + educator_urls + planning_urls

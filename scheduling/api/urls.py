@@ -7,10 +7,12 @@ from notifications.api import router as notifications_router
 from .auth_api import router as auth_router
 from .availability_api import router as availability_router
 from .core import api, api_fallback
+from .planning_api import router as planning_router
 from .session_api import router as session_router
 
 api.add_router("", auth_router)
 api.add_router("", session_router)
+api.add_router("", planning_router)  # before /api/availability/<id> paths
 api.add_router("", availability_router)
 api.add_router("", notifications_router)
 

@@ -8,6 +8,8 @@ from django import template
 from django.utils import timezone, translation
 from django.utils.dateformat import format as date_format
 
+from .. import selectors, services
+
 register = template.Library()
 
 # Formatted dates by everything their text depends on: the wall-clock time, its offset and
@@ -77,3 +79,25 @@ def local_day(value: datetime | None) -> str:
 def quarter_hours() -> list[str]:
     """ "00:00", "00:15", ... "23:45": suggestions for the 24-hour time inputs."""
     return [f"{minutes // 60:02d}:{minutes % 60:02d}" for minutes in range(0, 24 * 60, 15)]
+
+
+@register.simple_tag
+def booking_policy(educator):
+    """The educator's booking policy (the defaults when they never saved one); no query
+    when the page loaded it with select_related("booking_policy")."""
+    return selectors.policy_of(educator)
+
+
+@register.filter
+def parse_iso(value: str):
+    """An ISO 8601 string (as stored in JSON) as a datetime, for `when`."""
+    try:
+        return datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@register.simple_tag
+def cancel_refusal(booking) -> str:
+    """Why the educator's cancellation notice would refuse cancelling `booking` now, or ""."""
+    return services.cancel_notice_refusal(booking)

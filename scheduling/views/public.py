@@ -97,7 +97,9 @@ def mentors(request: HttpRequest) -> HttpResponse:
 
 def visible_course(request: HttpRequest, course_id: int) -> Course:
     """Published courses for everyone; an unpublished one only for its educator."""
-    course = get_object_or_404(Course.objects.select_related("educator"), pk=course_id)
+    course = get_object_or_404(
+        Course.objects.select_related("educator__booking_policy"), pk=course_id
+    )
     if not course.is_published and course.educator_id != request.user.pk:
         raise Http404("No such course.")
     return course
@@ -125,10 +127,16 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
 
 def mentor_detail(request: HttpRequest, mentor_id: int) -> HttpResponse:
     """An educator's profile and open slots; students book course-less slots right here."""
-    mentor = get_object_or_404(User, pk=mentor_id, role=User.Role.EDUCATOR)
+    mentor = get_object_or_404(
+        User.objects.select_related("booking_policy"), pk=mentor_id, role=User.Role.EDUCATOR
+    )
     courses = _courses_for(request).filter(educator=mentor).order_by("title")
     is_student = request.user.is_authenticated and request.user.is_student
-    open_slots = selectors.open_slots(educator=mentor, student=request.user if is_student else None)
+    open_slots = selectors.open_slots(
+        educator=mentor,
+        student=request.user if is_student else None,
+        policy=selectors.policy_of(mentor),
+    )
     week = week_context(requested_week(request), open_slots)
     bookable = Slot.objects.filter(educator=mentor)  # the service checks enrolment
     form = None

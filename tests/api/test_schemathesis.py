@@ -39,6 +39,8 @@ EDUCATOR_PATHS = (
     "/api/session/approve",
     "/api/session/reject",
     "/api/session/complete",
+    "/api/availability/weekly",
+    "/api/educator/policies",
 )
 ANONYMOUS_PATHS = ("/api/auth/login", "/api/auth/logout", "/api/auth/csrf")
 CHECKS = [

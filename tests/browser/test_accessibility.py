@@ -51,6 +51,8 @@ def pages_for(role: str) -> list[str]:
             "/session-requests?status=cancelled",
             "/session-requests?status=completed",
             f"/session-requests/{active.first().pk}/cancel",
+            f"/session-requests/{active.first().pk}/reschedule",
+            f"/waitlist?mentor={mentor.pk}",
             f"/mentors/{mentor.pk}/",
             "/mentors/",
             "/accounts/profile/",
@@ -71,6 +73,8 @@ def pages_for(role: str) -> list[str]:
         "/educator/session-requests?status=cancelled",
         "/educator/courses",
         "/educator/courses/new",
+        "/educator/weekly-hours",
+        "/educator/policies",
         "/accounts/profile/",
     ]
 
