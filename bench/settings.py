@@ -8,3 +8,6 @@ from mentoring.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
 SECURE_SSL_REDIRECT = False
+# Collected static files go beside the results (git-ignored), not into the work tree's
+# STATIC_ROOT: WhiteNoise scans that folder whenever a test client builds its middleware.
+STATIC_ROOT = BASE_DIR / "bench" / "results" / "static"  # noqa: F405

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -46,7 +46,7 @@ from notifications.models import Notification
 from notifications.services import calendar_feed
 from outbox.models import Chain
 from scheduling import services
-from scheduling.models import BookingEvent, Enrollment
+from scheduling.models import BookingEvent, Enrollment, WaitlistEntry
 from scheduling.tests import factories
 
 LOGIN, ADMIN_LOGIN, REDIRECT = "login", "admin-login", "redirect"
@@ -117,6 +117,10 @@ BODIES = {
     "api:reject": lambda w: {"reason": "Not this week."},
     "api:cancel": lambda w: {"reason": "Clash."},
     "api:mark_read": lambda w: {"all": True},
+    "api:weekly_create": lambda w: {"weekdays": [6], "startTime": "07:00", "endTime": "08:00"},
+    "api:weekly_update": lambda w: {"capacity": 2},
+    "api:policies_update": lambda w: {"minNoticeHours": 1},
+    "api:reschedule": lambda w: {"slotId": w.later_slot.pk},
 }
 
 MATRIX: dict[str, dict[str, dict[str, object]]] = {
@@ -168,6 +172,20 @@ MATRIX: dict[str, dict[str, dict[str, object]]] = {
         "GET": who(anonymous=LOGIN, student=200, other_student=404, educators=403),
         "POST": who(anonymous=LOGIN, student=REDIRECT, other_student=404, educators=403),
     },
+    "scheduling:reschedule-request": {
+        "GET": who(anonymous=LOGIN, student=200, other_student=404, educators=403),
+        "POST": who(anonymous=LOGIN, student=200, other_student=404, educators=403),
+    },
+    "scheduling:waitlist": {"GET": STUDENT_PAGE},
+    # The world's slot has seats left: joining is refused by the rules, shown on the page.
+    "scheduling:waitlist-join": {
+        "GET": who(anonymous=LOGIN, students=405, educators=403),
+        "POST": who(anonymous=LOGIN, students=REDIRECT, educators=403),
+    },
+    "scheduling:waitlist-leave": {
+        "GET": who(anonymous=LOGIN, students=405, educators=403),
+        "POST": who(anonymous=LOGIN, students=REDIRECT, educators=403),
+    },
     # ------------------------------------------------------------ educator pages
     # Staff here is an educator too (like the demo's admin); pages show only one's own.
     "scheduling:educator-dashboard": {"GET": EDUCATOR_PAGE},
@@ -185,6 +203,18 @@ MATRIX: dict[str, dict[str, dict[str, object]]] = {
     },
     "scheduling:educator-requests": {"GET": EDUCATOR_PAGE},
     "scheduling:educator-calendar": {"GET": EDUCATOR_PAGE},
+    "scheduling:policies": {"GET": EDUCATOR_PAGE, "POST": EDUCATOR_PAGE},
+    "scheduling:weekly-hours": {"GET": EDUCATOR_PAGE, "POST": EDUCATOR_PAGE},
+    "scheduling:weekly-hours-edit": {
+        "GET": who(anonymous=LOGIN, students=403, educator=200, other_educator=404, staff=404),
+        "POST": who(anonymous=LOGIN, students=403, educator=200, other_educator=404, staff=404),
+    },
+    "scheduling:weekly-hours-delete": {
+        "GET": who(anonymous=LOGIN, students=403, educators=405),
+        "POST": who(
+            anonymous=LOGIN, students=403, educator=REDIRECT, other_educator=404, staff=404
+        ),
+    },
     **{
         f"scheduling:booking-{action}": {
             "GET": who(anonymous=LOGIN, students=403, educators=405),
@@ -276,6 +306,20 @@ MATRIX: dict[str, dict[str, dict[str, object]]] = {
         "PUT": who(anonymous=401, students=403, educator=409, other_educator=403, staff=409),
     },
     "api:courses": {"GET": API_PUBLIC},
+    "api:weekly_list": {"GET": API_EDUCATOR},
+    "api:weekly_create": {"POST": who(anonymous=401, students=403, educators=201)},
+    "api:weekly_update": {"PUT": API_SLOT_OWNER},
+    "api:weekly_delete": {"DELETE": API_SLOT_OWNER},
+    "api:policies_get": {"GET": API_EDUCATOR},
+    "api:policies_update": {"PUT": API_EDUCATOR},
+    "api:reschedule": {
+        "PUT": who(anonymous=401, student=200, other_student=403, educators=403, staff=200),
+    },
+    "api:waitlist_get": {"GET": who(anonymous=401, users=200)},
+    # The world's slot has seats left: a student's join is refused by the rules (409).
+    "api:waitlist_join": {"POST": who(anonymous=401, students=409, educators=403)},
+    # Nobody is waiting for the world's slot, so there is no place to leave.
+    "api:waitlist_leave": {"DELETE": who(anonymous=401, users=404)},
     "api:notification_list": {"GET": who(anonymous=401, users=200)},
     "api:mark_read": {"GET": NOT_ALLOWED, "PUT": who(anonymous=401, users=200)},
     "api:enroll": {
@@ -326,7 +370,8 @@ MATRIX: dict[str, dict[str, dict[str, object]]] = {
             staff=404,
         ),
     },
-    # Records nobody edits by hand (sent mail, the periodic chain, login attempts): every
+    # Records nobody edits by hand (sent mail, the periodic chain, login attempts, places
+    # in a queue, changed through its actions): every
     # field is read-only, so saving changes nothing and goes back to the list.
     **{
         f"admin:{model}_change": {
@@ -339,6 +384,7 @@ MATRIX: dict[str, dict[str, dict[str, object]]] = {
             "axes_accessattempt",
             "axes_accesslog",
             "axes_accessfailurelog",
+            "scheduling_waitlistentry",
         )
     },
     "admin:autocomplete": {
@@ -488,6 +534,16 @@ class World:
         services.enroll(student=student, course=self.course)
         self.slot = factories.SlotFactory(educator=educator, capacity=3, meeting_link=LINK)
         self.booking = services.booking_request(student=student, slot=self.slot)
+        # Somewhere to move the request to, and weekly hours of the educator's own.
+        self.later_slot = factories.SlotFactory(
+            educator=educator,
+            starts_at=self.slot.ends_at + timedelta(days=1),
+            ends_at=self.slot.ends_at + timedelta(days=1, hours=1),
+        )
+        services.policy_update(educator=educator, by=educator, buffer_minutes=0)
+        self.pattern = services.pattern_create(
+            educator=educator, weekdays=[7], start_time=time(6), end_time=time(7)
+        )
         self.group = Group.objects.create(name="Helpers")
         forgetful = factories.StudentFactory()
         self.values = {
@@ -505,6 +561,8 @@ class World:
             "app_label": "scheduling",
             "content_type_id": ContentType.objects.get_for_model(self.course).pk,
             "url": "no-such-admin-page/",
+            "pattern_id": self.pattern.pk,
+            "patternId": self.pattern.pk,
             "notification_id": Notification.objects.get(booking=self.booking).pk,
         }
         # One object of every model the admin shows, for its object pages.
@@ -542,6 +600,7 @@ class World:
             exception_class_path="",
             traceback="",
         )
+        WaitlistEntry.objects.create(slot=self.later_slot, student=factories.StudentFactory())
         for model in admin.site._registry:
             if model not in self.objects:
                 found = model.objects.order_by("pk").first()
