@@ -117,7 +117,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
-# A shared cache (the database by default) so throttling holds across processes and hosts.
+# A shared cache (the database by default), so nothing cached lives in one process only.
 CACHES = {"default": env.cache("CACHE_URL", default="dbcache://mentoring_cache")}
 
 # One protection for every way in (page, API and admin logins, password reset requests):
