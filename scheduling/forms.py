@@ -286,7 +286,7 @@ class PolicyForm(ServiceErrorMixin, forms.Form):
     """The policy values as whole numbers; their ranges are the service's to judge."""
 
     min_notice_hours = forms.IntegerField(label="Minimum notice (hours)")
-    horizon_days = forms.IntegerField(label="Booking horizon (days)")
+    horizon_days = forms.IntegerField(label="Booking horizon (days, 0: no limit)")
     buffer_minutes = forms.IntegerField(label="Buffer between sessions (minutes)")
     daily_max = forms.IntegerField(label="Daily maximum of sessions (0: no maximum)")
     cancel_notice_hours = forms.IntegerField(label="Cancellation notice (hours)")

@@ -293,7 +293,7 @@ class BookingEvent(models.Model):
 
 POLICY_LIMITS = {
     "min_notice_hours": (0, 24 * 30),
-    "horizon_days": (1, 730),
+    "horizon_days": (0, 730),
     "buffer_minutes": (0, 240),
     "daily_max": (0, 50),
     "cancel_notice_hours": (0, 24 * 30),
@@ -313,8 +313,8 @@ class BookingPolicy(models.Model):
     )
     horizon_days = models.PositiveSmallIntegerField(
         "booking horizon (days)",
-        default=365,
-        help_text="No request more than this many days ahead.",
+        default=0,
+        help_text="No request more than this many days ahead; 0 means no limit.",
     )
     buffer_minutes = models.PositiveSmallIntegerField(
         "buffer (minutes)",
@@ -336,7 +336,7 @@ class BookingPolicy(models.Model):
         verbose_name_plural = "booking policies"
         constraints = [
             models.CheckConstraint(
-                condition=Q(horizon_days__gte=1, horizon_days__lte=730),
+                condition=Q(horizon_days__gte=0, horizon_days__lte=730),
                 name="policy_horizon_range",
             ),
         ]
@@ -360,8 +360,9 @@ class BookingPolicy(models.Model):
             f"Book at least {self.min_notice_hours} h ahead"
             if self.min_notice_hours
             else "Book up to the start",
-            f"at most {self.horizon_days} days ahead",
         ]
+        if self.horizon_days:
+            parts.append(f"at most {self.horizon_days} days ahead")
         if self.buffer_minutes:
             parts.append(f"{self.buffer_minutes} min between sessions")
         if self.daily_max:

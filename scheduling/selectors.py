@@ -68,10 +68,9 @@ def open_slots(
         slots = slots.for_educator(educator)
     if policy is not None:
         now = timezone.now()
-        slots = slots.filter(
-            starts_at__gte=now + timedelta(hours=policy.min_notice_hours),
-            starts_at__lte=now + timedelta(days=policy.horizon_days),
-        )
+        slots = slots.filter(starts_at__gte=now + timedelta(hours=policy.min_notice_hours))
+        if policy.horizon_days:
+            slots = slots.filter(starts_at__lte=now + timedelta(days=policy.horizon_days))
         if policy.buffer_minutes:
             # Too close to one of the educator's booked sessions: the buffer refuses it.
             gap = timedelta(minutes=policy.buffer_minutes)

@@ -200,11 +200,18 @@ def check_slot(
     if slot is not None and slot.is_withdrawn:
         raise BookingError(errors.CONFLICT, errors.SLOT_WITHDRAWN)
     if slot is None or (starts_at, ends_at) != (slot.starts_at, slot.ends_at):
+        now = timezone.now()
         # Moving a started slot would rewrite what happened in it (completed sessions,
-        # requests that timed out) and reopen it for booking.
-        if slot is not None and slot.has_started:
+        # requests that timed out) and reopen it for booking; a new start in the past,
+        # though, is invalid input (API: 400) whatever the slot, so _check_times says so.
+        moved_to_past = _aware(starts_at, field="starts_at") <= now
+        if (
+            slot is not None
+            and slot.has_started
+            and not (moved_to_past and starts_at != slot.starts_at)
+        ):
             raise BookingError(errors.CONFLICT, errors.MOVE_STARTED, field="starts_at")
-        _check_times(starts_at, ends_at, now=timezone.now())
+        _check_times(starts_at, ends_at, now=now)
         if slot is not None and slot.seats_taken:
             raise BookingError(errors.CONFLICT, errors.TIME_LOCKED, field="starts_at")
         _check_no_overlap(educator, starts_at, ends_at, exclude=slot.pk if slot else None)
@@ -687,7 +694,7 @@ def check_policies(
         raise BookingError(
             errors.CONFLICT, errors.POLICY_MIN_NOTICE.format(hours=policy.min_notice_hours)
         )
-    if ahead > timedelta(days=policy.horizon_days):
+    if policy.horizon_days and ahead > timedelta(days=policy.horizon_days):
         raise BookingError(errors.CONFLICT, errors.POLICY_HORIZON.format(days=policy.horizon_days))
     # A slot the moving booking leaves empty is no longer "a session" of the educator.
     leaving = [moving.slot_id] if moving is not None and moving.slot.seats_taken <= 1 else []

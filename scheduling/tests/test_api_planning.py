@@ -45,7 +45,7 @@ def test_weekly_hours_create_list_update_delete(client, educator, student):
 def test_policies_read_update_and_refusals_by_policy(client, educator, student):
     client.force_login(educator)
     status, answer = call(client, "GET", "/api/educator/policies")
-    assert status == 200 and answer["data"]["horizonDays"] == 365
+    assert status == 200 and answer["data"]["horizonDays"] == 0
     status, answer = call(client, "PUT", "/api/educator/policies", {"minNoticeHours": 48})
     assert status == 200 and answer["data"]["minNoticeHours"] == 48
     status, answer = call(client, "PUT", "/api/educator/policies", {"dailyMax": 99})

@@ -767,3 +767,11 @@ def test_withdraw_reports_how_many_bookings_it_cancelled(educator):
     assert services.slot_withdraw(slot=slot, by=educator).cancelled_bookings == 1
     empty = SlotFactory(educator=educator, starts_at=tomorrow(15))
     assert services.slot_withdraw(slot=empty, by=educator).cancelled_bookings == 0
+
+
+def test_a_past_start_for_a_started_slot_is_invalid_input_not_a_conflict(educator):
+    """API.md: a start in the past is invalid input (400), also for a slot that has begun."""
+    slot = SlotFactory(educator=educator)
+    move_to_past(slot, started_minutes_ago=30)
+    with refused(errors.INVALID, errors.START_IN_PAST):
+        services.slot_update(slot=slot, by=educator, starts_at=timezone.now() - timedelta(hours=2))

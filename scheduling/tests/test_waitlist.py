@@ -93,3 +93,10 @@ def test_join_from_the_page_of_full_sessions(client, full_slot, educator):
     assert f"/slot/{full_slot.pk}/waitlist/join" in page
     response = client.post(f"/slot/{full_slot.pk}/waitlist/join", follow=True)
     assert "number 1" in response.content.decode()
+
+
+@pytest.mark.parametrize("query", ["course=%C2%B2", "mentor=%C2%B2", "course=abc", "mentor="])
+def test_waitlist_page_ignores_ids_that_are_not_numbers(client, student, query):
+    """ "²" is a digit to str.isdigit() but not a number to int(): no 500 for it."""
+    client.force_login(student)
+    assert client.get(f"/waitlist?{query}").status_code == 200

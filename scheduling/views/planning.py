@@ -131,9 +131,10 @@ def waitlist(request: HttpRequest) -> HttpResponse:
     """The student's waitlists with their places, and the full sessions of a course
     (`?course=`) or a mentor (`?mentor=`) they can wait for."""
     course = mentor = None
-    if request.GET.get("course", "").isdigit():
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    if request.GET.get("course", "").isdecimal():
         course = Course.objects.filter(pk=request.GET["course"], is_published=True).first()
-    elif request.GET.get("mentor", "").isdigit():
+    elif request.GET.get("mentor", "").isdecimal():
         mentor = User.objects.filter(pk=request.GET["mentor"], role=User.Role.EDUCATOR).first()
     entries = selectors.student_waitlist(student=request.user)
     waiting = {entry.slot_id for entry in entries}
