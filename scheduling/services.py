@@ -765,13 +765,20 @@ def booking_reschedule(*, booking: Booking, to_slot: Slot, by: User) -> Booking:
     with transaction.atomic():
         _lock_user(booking.student)
         policy = _lock_policy(to_slot.educator_id)
+        # The caller's copy may be stale: a move that committed while we waited for the
+        # student's lock has changed the slot, and this move was asked of the old one.
+        current = Booking.objects.filter(pk=booking.pk).values_list("slot_id", flat=True).get()
+        if current != booking.slot_id:
+            raise BookingError(errors.CONFLICT, errors.RESCHEDULE_MOVED_MEANWHILE)
         # Both slots, lowest id first: two moves in opposite directions cannot deadlock.
-        locked = {pk: _lock_slot(pk) for pk in sorted({booking.slot_id, to_slot.pk})}
+        locked = {pk: _lock_slot(pk) for pk in sorted({current, to_slot.pk})}
         booking = (
             Booking.objects.select_for_update(of=("self",))
             .select_related("slot", "slot__educator", "slot__course", "student")
             .get(pk=booking.pk)
         )
+        if booking.slot_id != current:
+            raise BookingError(errors.CONFLICT, errors.RESCHEDULE_MOVED_MEANWHILE)
         old, new = locked[booking.slot_id], locked[to_slot.pk]
         booking.slot = old
         if booking.status not in ACTIVE_STATUSES:
