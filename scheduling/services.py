@@ -905,14 +905,21 @@ def waitlist_offer_seats(*, slot_id: int) -> int:
 
     Each offer is a request made for the student (pending or approved by the slot's rule),
     under the slot's lock, so a seat goes to exactly one student even when seats free
-    concurrently. A student who meanwhile holds an overlapping session is skipped. The
-    student's row is taken only if free (locking order puts users first): if it is busy,
-    the seat waits for the next run of the periodic task.
+    concurrently. A student who meanwhile holds an overlapping session, or whom the
+    educator's booking policies would refuse, is skipped. The student's row (and the
+    educator's, when a policy counts their sessions) is taken only if free (locking order
+    puts users first): if it is busy, the seat waits for the next run of the periodic task.
     """
     offered = 0
     skip_locked = connection.features.has_select_for_update_skip_locked
     with transaction.atomic():
         slot = _lock_slot(slot_id)
+        policy = BookingPolicy.for_educator(User(pk=slot.educator_id))
+        counts = bool(policy.buffer_minutes or policy.daily_max)
+        if counts and skip_locked:
+            educator = User.objects.select_for_update(skip_locked=True).filter(pk=slot.educator_id)
+            if not list(educator.values_list("pk")):
+                return 0  # the educator is busy right now; the periodic task tries again
         while slot.is_open and slot.seats_taken < slot.capacity:
             entry = (
                 WaitlistEntry.objects.select_for_update(of=("self",))
@@ -932,7 +939,13 @@ def waitlist_offer_seats(*, slot_id: int) -> int:
                 .filter(slot__starts_at__lt=slot.ends_at, slot__ends_at__gt=slot.starts_at)
             )
             entry.resolved_at = timezone.now()
-            if clash.exists():
+            try:
+                check_policies(student=entry.student, slot=slot, policy=policy)
+            except BookingError:
+                refused = True
+            else:
+                refused = clash.exists()
+            if refused:
                 entry.status = WaitlistStatus.SKIPPED
                 entry.save(update_fields=["status", "resolved_at"])
                 continue

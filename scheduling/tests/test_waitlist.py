@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from notifications.models import Notification
 from outbox.emails import build
@@ -93,3 +96,21 @@ def test_join_from_the_page_of_full_sessions(client, full_slot, educator):
     assert f"/slot/{full_slot.pk}/waitlist/join" in page
     response = client.post(f"/slot/{full_slot.pk}/waitlist/join", follow=True)
     assert "number 1" in response.content.decode()
+
+
+def test_a_freed_seat_is_not_offered_to_a_student_the_policies_now_refuse(educator):
+    slot = SlotFactory(
+        educator=educator, capacity=1, starts_at=timezone.now() + timedelta(hours=30)
+    )
+    holder = BookingFactory(slot=slot)
+    refused = StudentFactory()
+    services.waitlist_join(student=refused, slot=slot)
+    services.policy_update(educator=educator, by=educator, min_notice_hours=48)
+    services.booking_cancel(
+        booking=holder, by=educator.__class__.objects.create(username="staffer", is_staff=True)
+    )
+    assert not slot.bookings.active().filter(student=refused).exists()
+    assert WaitlistEntry.objects.get(student=refused).status == "skipped"
+    assert not Notification.objects.filter(recipient=refused, kind="waitlist_offer").exists()
+    slot.refresh_from_db()
+    assert slot.seats_taken == 0
