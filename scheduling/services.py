@@ -1079,13 +1079,14 @@ def _clear_future_seatless(pattern: WeeklyPattern) -> int:
     """Take a pattern's future slots that hold no seat off the calendar; booked ones stay.
 
     A slot that never had a request is deleted; one with past (cancelled) requests is
-    withdrawn, keeping their history."""
+    withdrawn, keeping their history, and no longer counts as the pattern's occurrence
+    (publishing the new hours may put a slot at its time again)."""
     future = Slot.objects.filter(
         pattern=pattern, withdrawn_at__isnull=True, starts_at__gt=timezone.now(), seats_taken=0
     )
     with_history = future.filter(bookings__isnull=False).distinct()
     withdrawn = with_history.update(
-        withdrawn_at=timezone.now(), withdraw_reason="The weekly hours changed."
+        withdrawn_at=timezone.now(), withdraw_reason="The weekly hours changed.", pattern=None
     )
     deleted, _ = future.filter(bookings__isnull=True).delete()
     return withdrawn + deleted
@@ -1159,11 +1160,8 @@ def pattern_publish(*, pattern: WeeklyPattern, now: datetime | None = None) -> d
     with transaction.atomic():
         _lock_user(pattern.educator)
         educator = User.objects.get(pk=pattern.educator_id)
-        mine = set(
-            Slot.objects.filter(pattern=pattern, withdrawn_at__isnull=True).values_list(
-                "starts_at", flat=True
-            )
-        )
+        # Withdrawn occurrences count too: one the educator took off stays off.
+        mine = set(Slot.objects.filter(pattern=pattern).values_list("starts_at", flat=True))
         for local, reason in _occurrences(pattern, first=first, last=last):
             starts_at = local.astimezone(UTC)
             if starts_at <= now or starts_at in mine:
