@@ -70,6 +70,8 @@ def _emails(booking: Booking, *, actor, from_status: str, event: str = "") -> li
     if event == "rescheduled":  # a move to the new time: the invite carries the new time
         change += f"@slot{booking.slot_id}"
         ics = IcsMethod.REQUEST if booking.status == BookingStatus.APPROVED else ""
+        if not ics and from_status == BookingStatus.APPROVED:
+            ics = IcsMethod.CANCEL  # pending again: the approved time leaves the calendars
     return [
         {
             "kind": _kind(booking, from_status, event, user),
