@@ -78,6 +78,9 @@ RESCHEDULE_OTHER_EDUCATOR = (
     "A request can move only to another slot of the same educator and course."
 )
 RESCHEDULE_STARTED = "This session has already started; it can no longer be rescheduled."
+RESCHEDULE_MOVED_MEANWHILE = (
+    "This request was moved to another slot meanwhile: reload it and choose again."
+)
 WAITLIST_NOT_FULL = "This slot still has a seat: book it instead of waiting."
 WAITLIST_ALREADY = "You are already on this slot's waitlist."
 WAITLIST_NOT_ON = "You are not on this slot's waitlist."

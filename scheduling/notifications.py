@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import CharField, Exists, F, OuterRef, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from notifications import services as inbox
@@ -69,6 +70,8 @@ def _emails(booking: Booking, *, actor, from_status: str, event: str = "") -> li
     if event == "rescheduled":  # a move to the new time: the invite carries the new time
         change += f"@slot{booking.slot_id}"
         ics = IcsMethod.REQUEST if booking.status == BookingStatus.APPROVED else ""
+        if not ics and from_status == BookingStatus.APPROVED:
+            ics = IcsMethod.CANCEL  # pending again: the approved time leaves the calendars
     return [
         {
             "kind": _kind(booking, from_status, event, user),
@@ -80,6 +83,11 @@ def _emails(booking: Booking, *, actor, from_status: str, event: str = "") -> li
         for user in _recipients(booking, actor, event)
         if user.email
     ]
+
+
+def _reminder_key(booking: Booking) -> str:
+    """A reminder is for one session time: a booking moved to another slot is due again."""
+    return f"slot{booking.slot_id}"
 
 
 def queue_due_reminders(*, now=None) -> int:
@@ -94,7 +102,12 @@ def queue_due_reminders(*, now=None) -> int:
     queued = 0
     for index, (kind, lead) in enumerate(REMINDERS):
         until = REMINDERS[index + 1][1] if index + 1 < len(REMINDERS) else timedelta(0)
-        sent = Message.objects.filter(booking=OuterRef("pk"), kind=kind)
+        # Per slot: a session moved to another time is reminded again at its new time.
+        sent = Message.objects.filter(
+            booking=OuterRef("pk"),
+            kind=kind,
+            discriminator=Concat(Value("slot"), Cast(OuterRef("slot_id"), CharField())),
+        )
         due = (
             Booking.objects.filter(
                 status=BookingStatus.APPROVED,
@@ -109,6 +122,11 @@ def queue_due_reminders(*, now=None) -> int:
             with transaction.atomic():  # both parties' rows, or neither
                 for user in (booking.student, booking.slot.educator):
                     if user.email:
-                        spec = {"kind": kind, "booking": booking, "recipient": user}
+                        spec = {
+                            "kind": kind,
+                            "booking": booking,
+                            "recipient": user,
+                            "discriminator": _reminder_key(booking),
+                        }
                         queued += outbox.queue_once(spec) is not None
     return queued

@@ -772,13 +772,20 @@ def booking_reschedule(*, booking: Booking, to_slot: Slot, by: User) -> Booking:
     with transaction.atomic():
         _lock_user(booking.student)
         policy = _lock_policy(to_slot.educator_id)
+        # The caller's copy may be stale: a move that committed while we waited for the
+        # student's lock has changed the slot, and this move was asked of the old one.
+        current = Booking.objects.filter(pk=booking.pk).values_list("slot_id", flat=True).get()
+        if current != booking.slot_id:
+            raise BookingError(errors.CONFLICT, errors.RESCHEDULE_MOVED_MEANWHILE)
         # Both slots, lowest id first: two moves in opposite directions cannot deadlock.
-        locked = {pk: _lock_slot(pk) for pk in sorted({booking.slot_id, to_slot.pk})}
+        locked = {pk: _lock_slot(pk) for pk in sorted({current, to_slot.pk})}
         booking = (
             Booking.objects.select_for_update(of=("self",))
             .select_related("slot", "slot__educator", "slot__course", "student")
             .get(pk=booking.pk)
         )
+        if booking.slot_id != current:
+            raise BookingError(errors.CONFLICT, errors.RESCHEDULE_MOVED_MEANWHILE)
         old, new = locked[booking.slot_id], locked[to_slot.pk]
         booking.slot = old
         if booking.status not in ACTIVE_STATUSES:
@@ -905,14 +912,21 @@ def waitlist_offer_seats(*, slot_id: int) -> int:
 
     Each offer is a request made for the student (pending or approved by the slot's rule),
     under the slot's lock, so a seat goes to exactly one student even when seats free
-    concurrently. A student who meanwhile holds an overlapping session is skipped. The
-    student's row is taken only if free (locking order puts users first): if it is busy,
-    the seat waits for the next run of the periodic task.
+    concurrently. A student who meanwhile holds an overlapping session, or whom the
+    educator's booking policies would refuse, is skipped. The student's row (and the
+    educator's, when a policy counts their sessions) is taken only if free (locking order
+    puts users first): if it is busy, the seat waits for the next run of the periodic task.
     """
     offered = 0
     skip_locked = connection.features.has_select_for_update_skip_locked
     with transaction.atomic():
         slot = _lock_slot(slot_id)
+        policy = BookingPolicy.for_educator(User(pk=slot.educator_id))
+        counts = bool(policy.buffer_minutes or policy.daily_max)
+        if counts and skip_locked:
+            educator = User.objects.select_for_update(skip_locked=True).filter(pk=slot.educator_id)
+            if not list(educator.values_list("pk")):
+                return 0  # the educator is busy right now; the periodic task tries again
         while slot.is_open and slot.seats_taken < slot.capacity:
             entry = (
                 WaitlistEntry.objects.select_for_update(of=("self",))
@@ -932,7 +946,13 @@ def waitlist_offer_seats(*, slot_id: int) -> int:
                 .filter(slot__starts_at__lt=slot.ends_at, slot__ends_at__gt=slot.starts_at)
             )
             entry.resolved_at = timezone.now()
-            if clash.exists():
+            try:
+                check_policies(student=entry.student, slot=slot, policy=policy)
+            except BookingError:
+                refused = True
+            else:
+                refused = clash.exists()
+            if refused:
                 entry.status = WaitlistStatus.SKIPPED
                 entry.save(update_fields=["status", "resolved_at"])
                 continue
@@ -1066,13 +1086,14 @@ def _clear_future_seatless(pattern: WeeklyPattern) -> int:
     """Take a pattern's future slots that hold no seat off the calendar; booked ones stay.
 
     A slot that never had a request is deleted; one with past (cancelled) requests is
-    withdrawn, keeping their history."""
+    withdrawn, keeping their history, and no longer counts as the pattern's occurrence
+    (publishing the new hours may put a slot at its time again)."""
     future = Slot.objects.filter(
         pattern=pattern, withdrawn_at__isnull=True, starts_at__gt=timezone.now(), seats_taken=0
     )
     with_history = future.filter(bookings__isnull=False).distinct()
     withdrawn = with_history.update(
-        withdrawn_at=timezone.now(), withdraw_reason="The weekly hours changed."
+        withdrawn_at=timezone.now(), withdraw_reason="The weekly hours changed.", pattern=None
     )
     deleted, _ = future.filter(bookings__isnull=True).delete()
     return withdrawn + deleted
@@ -1146,11 +1167,8 @@ def pattern_publish(*, pattern: WeeklyPattern, now: datetime | None = None) -> d
     with transaction.atomic():
         _lock_user(pattern.educator)
         educator = User.objects.get(pk=pattern.educator_id)
-        mine = set(
-            Slot.objects.filter(pattern=pattern, withdrawn_at__isnull=True).values_list(
-                "starts_at", flat=True
-            )
-        )
+        # Withdrawn occurrences count too: one the educator took off stays off.
+        mine = set(Slot.objects.filter(pattern=pattern).values_list("starts_at", flat=True))
         for local, reason in _occurrences(pattern, first=first, last=last):
             starts_at = local.astimezone(UTC)
             if starts_at <= now or starts_at in mine:

@@ -107,3 +107,22 @@ def test_approved_two_days_ahead_gets_both_reminders(educator, student):
         "reminder_1h",
         "reminder_24h",
     ]
+
+
+def test_a_moved_session_is_reminded_again_at_its_new_time(educator, student):
+    booking = approved_session(
+        educator, student, starts_in=timedelta(hours=23, minutes=30), approved_ago=timedelta(days=2)
+    )
+    assert queue_due_reminders() == 2
+    later = SlotFactory(
+        educator=educator,
+        starts_at=booking.slot.starts_at + timedelta(days=3),
+        meeting_link=LINK,
+        requires_approval=False,
+    )
+    moved = services.booking_reschedule(booking=booking, to_slot=later, by=student)
+    assert moved.status == "approved"
+    assert queue_due_reminders(now=later.starts_at - timedelta(hours=23)) == 2
+    rows = Message.objects.filter(booking=booking, kind="reminder_24h")
+    assert rows.count() == 4
+    assert queue_due_reminders(now=later.starts_at - timedelta(hours=22)) == 0

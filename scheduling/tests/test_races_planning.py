@@ -90,3 +90,29 @@ def test_concurrent_joins_get_distinct_positions_and_each_seat_one_student():
     assert slot.seats_taken == 1
     assert WaitlistEntry.objects.filter(slot=slot, status="offered").count() == 1
     assert Slot.objects.get(pk=slot.pk).bookings.active().count() == 1
+
+
+def test_two_moves_of_one_booking_at_once_move_it_once_and_refuse_the_other():
+    educator = EducatorFactory()
+    booking = BookingFactory(slot=SlotFactory(educator=educator))
+    first, second = SlotFactory(educator=educator), SlotFactory(educator=educator)
+    stale = [Booking.objects.get(pk=booking.pk) for _ in range(2)]
+    results = race(
+        [
+            lambda b=b, t=t: services.booking_reschedule(booking=b, to_slot=t, by=b.student)
+            for b, t in zip(stale, (first, second), strict=True)
+        ]
+    )
+    counts = Counter(outcome(r) if isinstance(r, Exception) else "moved" for r in results)
+    assert counts == {"moved": 1, errors.RESCHEDULE_MOVED_MEANWHILE: 1}
+    refused = next(r for r in results if isinstance(r, Exception))
+    assert refused.http_status == 409
+    booking.refresh_from_db()
+    moved_to = next(
+        t
+        for t, r in zip((first, second), results, strict=True)
+        if r is not None and not isinstance(r, Exception)
+    )
+    assert booking.slot_id == moved_to.pk
+    seats = {s.pk: s.seats_taken for s in Slot.objects.all()}
+    assert seats == {pk: int(pk == moved_to.pk) for pk in seats}

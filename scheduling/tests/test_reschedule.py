@@ -51,8 +51,17 @@ def test_a_target_needing_approval_makes_an_approved_booking_pending(educator, s
     )
     new = SlotFactory(educator=educator, requires_approval=True)
     booking = BookingFactory(slot=old, student=student)
+    assert booking.status == "approved"
     moved = services.booking_reschedule(booking=booking, to_slot=new, by=student)
     assert moved.status == "pending" and moved.meeting_link == ""
+    # Both calendars held the approved session: the move takes it out of them.
+    for person in (student, educator):
+        mail = Message.objects.get(recipient=person, kind="rescheduled")
+        assert mail.ics_method == "CANCEL"
+        email = build(mail)
+        [(name, content, mimetype)] = email.attachments
+        assert name == "cancel.ics" and "method=CANCEL" in mimetype
+        assert "STATUS:CANCELLED" in str(content)
 
 
 def test_a_full_target_is_refused_with_nothing_changed(educator, student):

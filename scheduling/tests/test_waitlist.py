@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from notifications.models import Notification
 from outbox.emails import build
@@ -100,3 +103,21 @@ def test_waitlist_page_ignores_ids_that_are_not_numbers(client, student, query):
     """ "²" is a digit to str.isdigit() but not a number to int(): no 500 for it."""
     client.force_login(student)
     assert client.get(f"/waitlist?{query}").status_code == 200
+
+
+def test_a_freed_seat_is_not_offered_to_a_student_the_policies_now_refuse(educator):
+    slot = SlotFactory(
+        educator=educator, capacity=1, starts_at=timezone.now() + timedelta(hours=30)
+    )
+    holder = BookingFactory(slot=slot)
+    refused = StudentFactory()
+    services.waitlist_join(student=refused, slot=slot)
+    services.policy_update(educator=educator, by=educator, min_notice_hours=48)
+    services.booking_cancel(
+        booking=holder, by=educator.__class__.objects.create(username="staffer", is_staff=True)
+    )
+    assert not slot.bookings.active().filter(student=refused).exists()
+    assert WaitlistEntry.objects.get(student=refused).status == "skipped"
+    assert not Notification.objects.filter(recipient=refused, kind="waitlist_offer").exists()
+    slot.refresh_from_db()
+    assert slot.seats_taken == 0

@@ -153,3 +153,37 @@ def test_educator_sets_weekly_hours_on_the_page_and_sees_the_slots(client, educa
         },
     )
     assert bad.status_code == 200
+
+
+def test_an_occurrence_the_educator_withdrew_stays_off_after_the_daily_roll(monkeypatch):
+    now = datetime(2027, 1, 3, 12, tzinfo=UTC)  # a Sunday
+    freeze(monkeypatch, now)
+    educator = EducatorFactory(timezone="UTC")
+    pattern = services.pattern_create(
+        educator=educator, weekdays="1", start_time=time(9), end_time=time(10), horizon_weeks=3
+    )
+    withdrawn = Slot.objects.filter(pattern=pattern).order_by("starts_at")[1]
+    services.slot_withdraw(slot=withdrawn, by=educator)
+    tomorrow = now + timedelta(days=1)
+    freeze(monkeypatch, tomorrow)
+    services.pattern_publish(pattern=pattern, now=tomorrow)
+    at_that_time = Slot.objects.filter(educator=educator, starts_at=withdrawn.starts_at)
+    assert [s.pk for s in at_that_time] == [withdrawn.pk]
+    assert at_that_time.get().is_withdrawn
+    assert Slot.objects.filter(pattern=pattern, withdrawn_at__isnull=True).count() == 2
+
+
+def test_editing_hours_republishes_a_time_whose_slot_had_only_cancelled_requests(monkeypatch):
+    freeze(monkeypatch, datetime(2027, 1, 3, 12, tzinfo=UTC))
+    educator = EducatorFactory(timezone="UTC")
+    pattern = services.pattern_create(
+        educator=educator, weekdays="1", start_time=time(9), end_time=time(10), horizon_weeks=1
+    )
+    slot = Slot.objects.get(pattern=pattern)
+    booking = BookingFactory(slot=slot)
+    services.booking_cancel(booking=booking, by=booking.student)
+    services.pattern_update(pattern=pattern, by=educator, capacity=2)
+    slot.refresh_from_db()
+    assert slot.is_withdrawn  # kept for its history
+    again = Slot.objects.get(educator=educator, starts_at=slot.starts_at, withdrawn_at=None)
+    assert again.capacity == 2
