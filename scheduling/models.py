@@ -168,6 +168,25 @@ class Slot(models.Model):
     def duration_minutes(self) -> int:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
 
+    @property
+    def card_key(self) -> tuple:
+        """Everything a slot's card in a week shows (_slot_choice.html), with the viewer's
+        `requested`/`enrol_needed` when the list was annotated for them: the key under which
+        the rendered card is remembered (`{% memo %}`), so it must grow with the card."""
+        return (
+            self.pk,
+            self.starts_at,
+            self.ends_at,
+            self.capacity,
+            self.seats_taken,
+            self.requires_approval,
+            self.note,
+            self.course_id,
+            self.course.title if self.course_id else None,
+            getattr(self, "requested", None),
+            getattr(self, "enrol_needed", None),
+        )
+
 
 class BookingStatus(models.TextChoices):
     PENDING = "pending", "Pending"

@@ -97,18 +97,24 @@ def mentors(request: HttpRequest) -> HttpResponse:
 
 def visible_course(request: HttpRequest, course_id: int) -> Course:
     """Published courses for everyone; an unpublished one only for its educator."""
-    course = get_object_or_404(
-        Course.objects.select_related("educator__booking_policy"), pk=course_id
-    )
+    courses = Course.objects.select_related("educator__booking_policy")
+    if request.user.is_authenticated:
+        # Read with the course, not in a query of its own: every course page asks.
+        mine = Enrollment.objects.filter(student=request.user, course=OuterRef("pk"))
+        courses = courses.annotate(viewer_enrolled=Exists(mine))
+    course = get_object_or_404(courses, pk=course_id)
     if not course.is_published and course.educator_id != request.user.pk:
         raise Http404("No such course.")
     return course
 
 
 def is_enrolled(user, course: Course) -> bool:
-    return bool(
-        user.is_authenticated and Enrollment.objects.filter(student=user, course=course).exists()
-    )
+    if not user.is_authenticated:
+        return False
+    known = getattr(course, "viewer_enrolled", None)
+    if known is not None:
+        return known
+    return Enrollment.objects.filter(student=user, course=course).exists()
 
 
 def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
@@ -132,12 +138,10 @@ def mentor_detail(request: HttpRequest, mentor_id: int) -> HttpResponse:
     )
     courses = _courses_for(request).filter(educator=mentor).order_by("title")
     is_student = request.user.is_authenticated and request.user.is_student
-    open_slots = selectors.open_slots(
-        educator=mentor,
-        student=request.user if is_student else None,
-        policy=selectors.policy_of(mentor),
+    open_slots = selectors.open_slots(educator=mentor, policy=selectors.policy_of(mentor))
+    week = week_context(
+        requested_week(request), open_slots, student=request.user if is_student else None
     )
-    week = week_context(requested_week(request), open_slots)
     bookable = Slot.objects.filter(educator=mentor)  # the service checks enrolment
     form = None
     if is_student:

@@ -77,10 +77,13 @@ def book_session(request: HttpRequest, course_id: int) -> HttpResponse:
         if response is not None:
             return response
     # Re-read availability after a refusal: the page shows what is bookable now.
-    slots = selectors.open_slots(
-        course=course, student=request.user, policy=selectors.policy_of(course.educator)
+    slots = selectors.open_slots(course=course, policy=selectors.policy_of(course.educator))
+    week = week_context(
+        requested_week(request),
+        slots,
+        student=request.user,
+        enrolled={course.pk} if enrolled else set(),
     )
-    week = week_context(requested_week(request), slots)
     return render(
         request,
         "scheduling/student/book_session.html",

@@ -8,6 +8,8 @@ from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
 from django.utils import timezone
 
+from .. import selectors
+
 
 def paginate(
     request: HttpRequest, items, per_page: int = 10, count: int | None = None
@@ -40,6 +42,16 @@ def group_by_day(slots) -> list[tuple]:
 
 # ---------------------------------------------------------------- week views
 
+WEEK_CARD_FIELDS = (
+    "starts_at",
+    "ends_at",
+    "capacity",
+    "seats_taken",
+    "requires_approval",
+    "note",
+    "educator_id",
+    "course__title",
+)
 MAX_WEEKS_AHEAD = 520  # ten years: far enough to plan, near enough for date arithmetic
 
 
@@ -61,13 +73,14 @@ def clamp_day(day: date, earliest: date) -> date:
     return min(max(day, earliest), latest)
 
 
-def week_context(requested: date | None, open_slots) -> dict:
+def week_context(requested: date | None, open_slots, *, student=None, enrolled=None) -> dict:
     """Seven days of a course's or mentor's open slots, in the viewer's timezone.
 
     The week starts on the requested day (`?start=`), else on the day of the first open
     slot, so the page opens where there is something to book; never before today.
     Two queries: the first open slot (without `start`) and the week's slots; a third
-    only for an empty requested week (is anything open at all?).
+    only for an empty requested week (is anything open at all?). Given a `student`, the
+    week's slots are marked as theirs or needing enrolment (`selectors.mark_for_student`).
     """
     today = timezone.localdate()
     first, asked = None, requested is not None
@@ -80,13 +93,21 @@ def week_context(requested: date | None, open_slots) -> dict:
         open_slots.filter(
             starts_at__gte=day_start(start), starts_at__lt=day_start(days[-1] + timedelta(days=1))
         )
+        # What a slot's card shows (Slot.card_key), nothing more: a week is ~30 rows.
+        .select_related(None)
+        .select_related("course")
+        .only(*WEEK_CARD_FIELDS)
     )
+    selectors.mark_for_student(slots, student, enrolled=enrolled)
     by_day: dict[date, list] = {day: [] for day in days}
     for slot in slots:
         by_day.setdefault(timezone.localtime(slot.starts_at).date(), []).append(slot)
     # Whether anything is open at all: known already, or asked only for an empty week.
     any_open = bool(slots or first or (asked and open_slots.exists()))
     return {
+        # What the whole week block shows, for `{% memo %}`: the first day, today (links),
+        # and every card's own key.
+        "week_key": (start, today, tuple(slot.card_key for slot in slots)),
         "any_open": any_open,
         "week_days": [(day, by_day[day]) for day in days],
         "week_start": start,
