@@ -174,3 +174,10 @@ def test_a_withdrawn_slot_leaves_the_remembered_week(as_student, student, educat
     services.slot_withdraw(slot=Slot.objects.get(pk=gone.pk), by=educator, reason="Ill")
     page = week_page(as_student, course)
     assert f'id="slot-{gone.pk}"' not in page and f'id="slot-{keep.pk}"' in page
+
+
+def test_a_model_instance_or_a_method_is_refused_as_a_key(educator):
+    """Instances compare by primary key alone: a changed one would find the old text."""
+    for key in (educator, educator.get_full_name):
+        with pytest.raises(TypeError, match="not plain data"):
+            render('{% memo "t" key %}x{% endmemo %}', key=key, csrf_token="t")

@@ -27,6 +27,7 @@ import re
 from django import template
 from django.conf import settings
 from django.core.signals import setting_changed
+from django.db.models import Model
 from django.dispatch import receiver
 from django.template.base import FilterExpression
 from django.urls import get_script_prefix
@@ -87,9 +88,14 @@ class MemoNode(template.Node):
         token = context.get("csrf_token")
         if not getattr(settings, "FRAGMENT_MEMO", True) or token is None:
             return self.nodelist.render(context)
+        values = [value.resolve(context) for value in self.vary_on]
+        for value in values:
+            if isinstance(value, Model) or callable(value):
+                # A model instance equals any other with its pk, whatever its fields say.
+                raise TypeError(f"{{% memo {self.name!r} %}}: key {value!r} is not plain data")
         key = (
             self.name,
-            *(value.resolve(context) for value in self.vary_on),
+            *values,
             translation.get_language(),
             timezone.get_current_timezone_name(),
             get_script_prefix(),

@@ -77,7 +77,8 @@ def book_session(request: HttpRequest, course_id: int) -> HttpResponse:
         if response is not None:
             return response
     # Re-read availability after a refusal: the page shows what is bookable now.
-    slots = selectors.open_slots(course=course, policy=selectors.policy_of(course.educator))
+    policy = selectors.policy_of(course.educator)
+    slots = selectors.open_slots(course=course, policy=policy)
     week = week_context(
         requested_week(request),
         slots,
@@ -95,6 +96,7 @@ def book_session(request: HttpRequest, course_id: int) -> HttpResponse:
             # Not enrolled: the enrol box above the form already says why, with its button.
             "enrol_refused": not enrolled and errors.NOT_ENROLLED in form.non_field_errors(),
             "form": form,
+            "policy_summary": policy.summary(),  # the head's memo key
         },
     )
 
