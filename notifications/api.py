@@ -6,7 +6,14 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from pydantic import StrictBool
 
-from scheduling.api.core import INVALID_INPUT, ApiError, envelope, paginate, session_auth, utc_iso
+from scheduling.api.core import (
+    INVALID_INPUT,
+    ApiError,
+    envelope,
+    page_response,
+    session_auth,
+    utc_iso,
+)
 from scheduling.api.schemas import ERRORS, Id, Page, envelope_of
 
 from . import services
@@ -63,8 +70,7 @@ def notification_list(request: HttpRequest, unread: bool = False, page: Page = 1
     notifications = Notification.objects.for_user(request.user).newest_first()
     if unread:
         notifications = notifications.unread()
-    data, meta = paginate(notifications, notification_data, page)
-    return Status(200, envelope("Notifications", data, meta=meta))
+    return page_response(request, "Notifications", notifications, notification_data, page)
 
 
 @router.put(

@@ -142,7 +142,11 @@ class Slot(models.Model):
 
     @property
     def seats_left(self) -> int:
-        return max(self.capacity - self.seats_taken, 0)
+        return self.seats_left_of(self.capacity, self.seats_taken)
+
+    @staticmethod
+    def seats_left_of(capacity: int, seats_taken: int) -> int:
+        return max(capacity - seats_taken, 0)
 
     @property
     def is_withdrawn(self) -> bool:

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -91,12 +91,23 @@ def _text(value: str | None) -> str:
 
 
 def _lock_user(user: User) -> None:
+    if not connection.features.has_select_for_update:
+        # SQLite: no row locks; the transaction's BEGIN IMMEDIATE already holds the
+        # database's one write lock, so the SELECT would lock nothing and only cost a query.
+        return
     # Evaluated on purpose: a lazy queryset locks nothing.
     list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))
 
 
-def _lock_slot(slot_id: int) -> Slot:
-    return Slot.objects.select_for_update().get(pk=slot_id)
+def _lock_slot(slot_id: int, *, related: tuple[str, ...] = (), **annotations) -> Slot:
+    """The slot, its row locked; `related` rows and `annotations` come in the same query
+    (the related rows are not locked)."""
+    slots = Slot.objects.select_for_update(of=("self",))
+    if related:
+        slots = slots.select_related(*related)
+    if annotations:
+        slots = slots.annotate(**annotations)
+    return slots.get(pk=slot_id)
 
 
 def _lock_booking(booking: Booking) -> Booking:
@@ -461,15 +472,15 @@ def booking_request(*, student: User, slot: Slot, message: str = "") -> Booking:
         # requests may otherwise read the same numbers and both write.
         _lock_user(student)
         policy = _lock_policy(slot.educator_id)
-        slot = _lock_slot(slot.pk)
+        # With it: educator and course (the notification and the email name them), and
+        # whether the student is enrolled in the slot's course.
+        enrolled = Enrollment.objects.filter(student=student, course=OuterRef("course"))
+        slot = _lock_slot(slot.pk, related=("educator", "course"), enrolled=Exists(enrolled))
         if slot.is_withdrawn:
             raise BookingError(errors.CONFLICT, errors.SLOT_WITHDRAWN)
         if slot.has_started:
             raise BookingError(errors.CONFLICT, errors.SLOT_STARTED)
-        if (
-            slot.course_id
-            and not Enrollment.objects.filter(student=student, course_id=slot.course_id).exists()
-        ):
+        if slot.course_id and not slot.enrolled:
             raise BookingError(errors.FORBIDDEN, errors.NOT_ENROLLED)
         # One query answers both "already booked" and "overlaps": a slot overlaps itself.
         clashes = set(

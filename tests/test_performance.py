@@ -31,7 +31,11 @@ BUDGETS = {
     "availability": 4,
     "api_course_slots": 5,
     "get_session": 2,
-    "booking_post": 20,  # the service's locks and checks, history, notifications
+    # session, user, course, the form's slot; in the transaction: policy, the slot locked
+    # (with educator, course, enrolment), clashes, booking, seat, history, notification,
+    # email, its task; 15 on SQLite, where BEGIN IMMEDIATE is the lock and the student's
+    # row lock is left out
+    "booking_post": 16,
 }
 
 

@@ -16,7 +16,7 @@ from .core import (
     ApiError,
     envelope,
     optional_body,
-    paginate,
+    page_response,
     parse_datetime,
     require_role,
     session_auth,
@@ -41,6 +41,10 @@ UPDATED = "successfully update mentor session"
 LISTED = "Successfully get all session data"
 DELETED = "successfully delete mentor session"
 BOOKED = "successfully book mentoring session"
+
+
+# The columns `session_data` reads, for the list.
+SESSION_DATA_FIELDS = ("id", "educator_id", "starts_at", "ends_at", "capacity", "seats_taken")
 
 
 def session_data(slot: Slot) -> dict:
@@ -123,14 +127,14 @@ def update_session(request: HttpRequest, sessionId: int, payload: SessionUpdateI
     summary="A mentor's upcoming sessions, soonest first",
 )
 def get_sessions(request: HttpRequest, mentorId: int, page: Page = 1):
-    mentor = get_object_or_404(User, pk=mentorId, role=User.Role.EDUCATOR)
+    mentor = get_object_or_404(User.objects.only("id"), pk=mentorId, role=User.Role.EDUCATOR)
     sessions = (
         Slot.objects.for_educator(mentor)
         .filter(course__isnull=True, withdrawn_at__isnull=True, starts_at__gt=timezone.now())
         .order_by("starts_at", "id")
+        .only(*SESSION_DATA_FIELDS)
     )
-    data, meta = paginate(sessions, session_data, page)
-    return Status(200, envelope(LISTED, data, meta=meta))
+    return page_response(request, LISTED, sessions, session_data, page)
 
 
 @router.delete(

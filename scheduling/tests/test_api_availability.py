@@ -483,13 +483,15 @@ def test_request_lists_keep_a_constant_query_count(
     for _ in range(rows):
         BookingFactory(slot=SlotFactory(educator=educator, capacity=2), student=student)
     login(client, student)
-    with django_assert_num_queries(4):  # session, user, count, page
+    # session, user, page; and a COUNT only when the page is full (more may follow)
+    queries = 3 if rows < 50 else 4
+    with django_assert_num_queries(queries):
         _, body = call(client, "GET", "/api/session/my-requests")
     assert len(body["data"]) == rows
     login(client, educator)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(queries):
         _, body = call(client, "GET", "/api/session/educator/requests")
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(queries):
         _, slots = call(client, "GET", "/api/availability/educator/slots")
     assert len(slots["data"]) == rows
 

@@ -68,7 +68,6 @@ def book_session(request: HttpRequest, course_id: int) -> HttpResponse:
     from .public import is_enrolled, visible_course
 
     course = visible_course(request, course_id)
-    enrolled = is_enrolled(request.user, course)
     form = BookingRequestForm(
         request.POST if request.method == "POST" else None, slots=Slot.objects.filter(course=course)
     )
@@ -76,6 +75,7 @@ def book_session(request: HttpRequest, course_id: int) -> HttpResponse:
         response = handle_booking_form(request, form)
         if response is not None:
             return response
+    enrolled = is_enrolled(request.user, course)
     # Re-read availability after a refusal: the page shows what is bookable now.
     policy = selectors.policy_of(course.educator)
     slots = selectors.open_slots(course=course, policy=policy)
