@@ -53,7 +53,7 @@ def new_database(folder: Path, label: str) -> Database:
     from django.conf import settings
 
     config = settings.DATABASES["default"]
-    if config["ENGINE"] == "django.db.backends.sqlite3":
+    if config["ENGINE"].endswith("sqlite3"):
         path = folder / f"{label}.sqlite3"
         return Database(url=f"sqlite:///{path}", drop=lambda: None)
 
