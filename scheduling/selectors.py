@@ -5,19 +5,20 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
-    Case,
     Count,
     Exists,
     ExpressionWrapper,
     F,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    When,
 )
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import User
@@ -167,35 +168,98 @@ def upcoming_q(now: datetime, prefix: str = "") -> Q:
     return Q(**{f"{prefix}status__in": ACTIVE_STATUSES, f"{prefix}slot__ends_at__gt": now})
 
 
+# My Requests is a student's most visited page: its two queries are written so the ORM has
+# little to build. The subqueries and the upcoming-first order are SQL of their own (RawSQL
+# costs nothing to compile, where the same Exists/Subquery/Case cost milliseconds a page);
+# `tests/test_memo_pages.py` checks them against the plain ORM formulation.
+_BOOKING, _SLOT, _EVENT = Booking._meta.db_table, Slot._meta.db_table, BookingEvent._meta.db_table
+_UPCOMING_SQL = f"{_BOOKING}.status IN (%s, %s) AND {_SLOT}.ends_at > %s"  # upcoming_q
+_CANCELLED_BY_SQL = (
+    f"(SELECT e.actor_id FROM {_EVENT} e WHERE e.booking_id = {_BOOKING}.id"
+    " AND e.to_status = %s ORDER BY e.created_at DESC, e.id DESC LIMIT 1)"
+)
+# The card's fields (student/_booking_card.html, Booking.card_key), and no others.
+REQUEST_CARD_FIELDS = (
+    "slot",
+    "student",
+    "status",
+    "message",
+    "meeting_link",
+    "decision_note",
+    "slot__starts_at",
+    "slot__ends_at",
+    "slot__withdrawn_at",
+    "slot__educator__username",
+    "slot__educator__first_name",
+    "slot__educator__last_name",
+    "slot__course__title",
+)
+
+
+def changed_by_others_sql(student: User, seen_at: datetime | None) -> RawSQL:
+    """EXISTS: someone other than `student` changed the booking after `seen_at` (a history
+    event with another actor, or none: the system), as the navigation badge counts them."""
+    sql = f"EXISTS (SELECT 1 FROM {_EVENT} e WHERE e.booking_id = {_BOOKING}.id"
+    sql += " AND (e.actor_id IS NULL OR e.actor_id <> %s)"
+    params: list = [student.pk]
+    if seen_at is not None:
+        sql += " AND e.created_at > %s"
+        params.append(connection.ops.adapt_datetimefield_value(seen_at))
+    return RawSQL(sql + ")", params, output_field=BooleanField())
+
+
 def student_requests_page(
     *, student: User, status: str | None = None, seen_at: datetime | None = None
 ) -> QuerySet[Booking]:
     """My Requests in one query: upcoming first (soonest first), then past & closed (latest
     session first). Each booking carries `is_upcoming`, `is_new` (someone else changed it
-    after `seen_at`) and `cancelled_by_id` (who cancelled it, from its history)."""
-    now = timezone.now()
-    changes = BookingEvent.objects.filter(booking=OuterRef("pk")).exclude(actor=student)
-    if seen_at is not None:
-        changes = changes.filter(created_at__gt=seen_at)
-    cancelled_by = BookingEvent.objects.filter(
-        booking=OuterRef("pk"), to_status=BookingStatus.CANCELLED
-    ).order_by("-created_at", "-id")
+    after `seen_at`) and `cancelled_by_id` (who cancelled it, from its history); only the
+    fields its card shows are loaded."""
+    upcoming = (*ACTIVE_STATUSES, connection.ops.adapt_datetimefield_value(timezone.now()))
     return (
         Booking.objects.for_student(student)
         .with_status(status)
-        .with_related()
+        .select_related("slot__educator", "slot__course")
+        .only(*REQUEST_CARD_FIELDS)
         .annotate(
-            is_upcoming=ExpressionWrapper(upcoming_q(now), output_field=BooleanField()),
-            is_new=Exists(changes),
-            cancelled_by_id=Subquery(cancelled_by.values("actor_id")[:1]),
+            is_upcoming=RawSQL(_UPCOMING_SQL, upcoming, output_field=BooleanField()),
+            is_new=changed_by_others_sql(student, seen_at),
+            cancelled_by_id=RawSQL(
+                _CANCELLED_BY_SQL, (BookingStatus.CANCELLED,), output_field=IntegerField()
+            ),
         )
         .order_by(
             F("is_upcoming").desc(),
-            Case(When(upcoming_q(now), then=F("slot__starts_at"))).asc(),
+            RawSQL(f"CASE WHEN {_UPCOMING_SQL} THEN {_SLOT}.starts_at END", upcoming).asc(),
             F("slot__starts_at").desc(),
             "-id",
         )
     )
+
+
+def student_request_counts(*, student: User, status: str, seen_at: datetime | None) -> dict:
+    """My Requests' tab numbers in one query: how many requests in `all` and in each status,
+    `upcoming` (within the `status` tab, "" for all) and `new`: whether any request changed
+    since `seen_at` (the navigation badge is not 0)."""
+    now = timezone.now()
+    rows = (
+        Booking.objects.for_student(student)
+        .order_by()
+        .values_list("status")
+        .annotate(
+            n=Count("pk"),
+            upcoming=Count("pk", filter=Q(slot__ends_at__gt=now)),
+            new=Count("pk", filter=changed_by_others_sql(student, seen_at)),
+        )
+    )
+    counts = dict.fromkeys(("all", "upcoming", "new", *BookingStatus.values), 0)
+    for value, n, upcoming, new in rows:
+        counts[value] = n
+        counts["all"] += n
+        counts["new"] += new
+        if value in ACTIVE_STATUSES and status in ("", value):
+            counts["upcoming"] += upcoming
+    return counts
 
 
 def educator_bookings(*, educator: User, status: str | None = None) -> QuerySet[Booking]:
