@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 MIN_CAPACITY = 1
 MAX_CAPACITY = 50
@@ -283,6 +284,40 @@ class Booking(models.Model):
     @property
     def rejection_reason(self) -> str:
         return self.decision_note if self.status == BookingStatus.REJECTED else ""
+
+    @cached_property
+    def is_ahead(self) -> bool:
+        """The session has not started yet. Read once per instance, so a card and the key
+        it is remembered under (`card_key`) agree even when it starts in between."""
+        return self.slot.starts_at > timezone.now()
+
+    @property
+    def card_key(self) -> tuple:
+        """Everything a request's card on My Requests shows (student/_booking_card.html and
+        the .ics button in it), with the page's annotations `is_new`, `is_upcoming` and
+        `cancelled_by_id`: the key under which the rendered card is remembered
+        (`{% memo %}`), so it must grow with the card. Time passing changes the card only
+        through `is_ahead` (Reschedule/Cancel): the key holds it, not the clock."""
+        slot = self.slot
+        return (
+            self.pk,
+            self.student_id,
+            self.status,
+            self.message,
+            self.decision_note,
+            self.meeting_link,
+            getattr(self, "is_new", None),
+            getattr(self, "is_upcoming", None),
+            getattr(self, "cancelled_by_id", None),
+            self.is_ahead,
+            slot.starts_at,
+            slot.ends_at,
+            slot.withdrawn_at is not None,
+            slot.educator_id,
+            slot.educator.display_name,
+            slot.course_id,
+            slot.course.title if slot.course_id else None,
+        )
 
 
 class BookingEvent(models.Model):

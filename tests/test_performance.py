@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BUDGETS = {
     "floor": 1,
     "booking_page": 6,  # session, user, course, enrolment, first open slot, the week
-    "my_requests": 5,  # session, user, counts (the total too), page, seen-at
+    "my_requests": 4,  # session, user, counts (the total too), page; seen-at only after a change
     "session_requests": 4,
     "availability": 4,
     "api_course_slots": 5,
