@@ -100,8 +100,7 @@ def visible_course(request: HttpRequest, course_id: int) -> Course:
     courses = Course.objects.select_related("educator__booking_policy")
     if request.user.is_authenticated:
         # Read with the course, not in a query of its own: every course page asks.
-        mine = Enrollment.objects.filter(student=request.user, course=OuterRef("pk"))
-        courses = courses.annotate(viewer_enrolled=Exists(mine))
+        courses = courses.annotate(viewer_enrolled=selectors.enrolled_sql(request.user))
     course = get_object_or_404(courses, pk=course_id)
     if not course.is_published and course.educator_id != request.user.pk:
         raise Http404("No such course.")
@@ -138,10 +137,12 @@ def mentor_detail(request: HttpRequest, mentor_id: int) -> HttpResponse:
     )
     courses = _courses_for(request).filter(educator=mentor).order_by("title")
     is_student = request.user.is_authenticated and request.user.is_student
-    open_slots = selectors.open_slots(educator=mentor, policy=selectors.policy_of(mentor))
-    week = week_context(
-        requested_week(request), open_slots, student=request.user if is_student else None
+    open_slots = selectors.open_slots(
+        educator=mentor,
+        student=request.user if is_student else None,
+        policy=selectors.policy_of(mentor),
     )
+    week = week_context(requested_week(request), open_slots)
     bookable = Slot.objects.filter(educator=mentor)  # the service checks enrolment
     form = None
     if is_student:

@@ -77,13 +77,8 @@ def book_session(request: HttpRequest, course_id: int) -> HttpResponse:
     enrolled = is_enrolled(request.user, course)
     # Re-read availability after a refusal: the page shows what is bookable now.
     policy = selectors.policy_of(course.educator)
-    slots = selectors.open_slots(course=course, policy=policy)
-    week = week_context(
-        requested_week(request),
-        slots,
-        student=request.user,
-        enrolled={course.pk} if enrolled else set(),
-    )
+    slots = selectors.open_slots(course=course, student=request.user, policy=policy)
+    week = week_context(requested_week(request), slots)
     return render(
         request,
         "scheduling/student/book_session.html",

@@ -8,8 +8,6 @@ from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .. import selectors
-
 
 def paginate(
     request: HttpRequest, items, per_page: int = 10, count: int | None = None
@@ -73,14 +71,13 @@ def clamp_day(day: date, earliest: date) -> date:
     return min(max(day, earliest), latest)
 
 
-def week_context(requested: date | None, open_slots, *, student=None, enrolled=None) -> dict:
+def week_context(requested: date | None, open_slots) -> dict:
     """Seven days of a course's or mentor's open slots, in the viewer's timezone.
 
     The week starts on the requested day (`?start=`), else on the day of the first open
     slot, so the page opens where there is something to book; never before today.
     Two queries: the first open slot (without `start`) and the week's slots; a third
-    only for an empty requested week (is anything open at all?). Given a `student`, the
-    week's slots are marked as theirs or needing enrolment (`selectors.mark_for_student`).
+    only for an empty requested week (is anything open at all?).
     """
     today = timezone.localdate()
     first, asked = None, requested is not None
@@ -98,7 +95,6 @@ def week_context(requested: date | None, open_slots, *, student=None, enrolled=N
         .select_related("course")
         .only(*WEEK_CARD_FIELDS)
     )
-    selectors.mark_for_student(slots, student, enrolled=enrolled)
     by_day: dict[date, list] = {day: [] for day in days}
     for slot in slots:
         by_day.setdefault(timezone.localtime(slot.starts_at).date(), []).append(slot)
