@@ -192,6 +192,25 @@ class Slot(models.Model):
             getattr(self, "enrol_needed", None),
         )
 
+    @property
+    def availability_key(self) -> tuple:
+        """Everything a slot's row on Manage Availability shows besides the viewer's tab and
+        the slot's phase (educator/availability.html keys those itself): the key under
+        which the rendered row is remembered (`{% memo %}`), so it must grow with the row."""
+        return (
+            self.pk,
+            self.starts_at,
+            self.ends_at,
+            self.course.title if self.course_id else None,
+            self.withdrawn_at,
+            self.withdraw_reason,
+            self.capacity,
+            self.seats_taken,
+            self.requires_approval,
+            self.note,
+            getattr(self, "completed_count", None),
+        )
+
 
 class BookingStatus(models.TextChoices):
     PENDING = "pending", "Pending"
@@ -316,6 +335,28 @@ class Booking(models.Model):
             slot.educator_id,
             slot.educator.display_name,
             slot.course_id,
+            slot.course.title if slot.course_id else None,
+        )
+
+    @property
+    def request_card_key(self) -> tuple:
+        """Everything a request's card on Session Requests shows besides the time-dependent
+        phase of its slot, the `next` address and a refusal (educator/requests.html keys
+        those itself): the key under which the rendered card is remembered (`{% memo %}`),
+        so it must grow with the card."""
+        slot = self.slot
+        return (
+            self.pk,
+            self.status,
+            self.message,
+            self.meeting_link,
+            self.decision_note,
+            self.created_at,
+            self.rescheduled_from,
+            self.student.display_name,
+            slot.starts_at,
+            slot.ends_at,
+            slot.meeting_link,
             slot.course.title if slot.course_id else None,
         )
 

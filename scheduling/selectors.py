@@ -334,6 +334,38 @@ def educator_bookings(*, educator: User, status: str | None = None) -> QuerySet[
     )
 
 
+# What a card on Session Requests reads (educator/requests.html, Booking.request_card_key).
+REQUEST_CARD_FIELDS = (
+    "slot",
+    "student",
+    "message",
+    "status",
+    "meeting_link",
+    "decision_note",
+    "created_at",
+    "rescheduled_from",
+    "slot__starts_at",
+    "slot__ends_at",
+    "slot__meeting_link",
+    "slot__course__title",
+    "student__first_name",
+    "student__last_name",
+    "student__username",
+)
+
+
+def educator_request_cards(*, educator: User, status: str) -> QuerySet[Booking]:
+    """`educator_bookings` with only the columns a request's card shows: no educator row
+    (it is the viewer), no course description or user profile."""
+    return (
+        Booking.objects.for_educator(educator)
+        .with_status(status)
+        .select_related("slot__course", "student")
+        .only(*REQUEST_CARD_FIELDS)
+        .order_by("slot__starts_at", "created_at", "id")
+    )
+
+
 def published_courses() -> QuerySet[Course]:
     return Course.objects.filter(is_published=True).select_related("educator")
 

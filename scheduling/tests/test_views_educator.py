@@ -323,6 +323,21 @@ def test_courses_query_count_is_constant(as_educator, educator, rows, django_ass
     assert "1 student enrolled" in page
 
 
+def test_courses_count_enrolments_and_open_slots_apart(as_educator, educator):
+    """Each count on its own: enrolments do not multiply slots, nor the reverse."""
+    course = CourseFactory(educator=educator)
+    for _ in range(2):
+        services.enroll(student=StudentFactory(), course=course)
+    slots = [SlotFactory(educator=educator, course=course) for _ in range(4)]
+    services.slot_withdraw(slot=slots[0], by=educator)
+    start = timezone.now() - timedelta(days=3)
+    Slot.objects.filter(pk=slots[1].pk).update(starts_at=start, ends_at=start + timedelta(hours=1))
+    CourseFactory(educator=educator, title="Zz empty")
+    page = as_educator.get("/educator/courses").content.decode()
+    assert "2 students enrolled · 2 open slots" in page
+    assert "0 students enrolled · 0 open slots" in page
+
+
 @pytest.mark.parametrize("rows", [5, 50])
 def test_dashboard_query_count_is_constant(as_educator, educator, rows, django_assert_num_queries):
     for _ in range(rows):
