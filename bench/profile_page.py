@@ -17,11 +17,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'bench' / 'results' / 'bench.sqlite3'}")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
-os.environ.setdefault("SECRET_KEY", "bench-profile")
-os.environ.setdefault("EMAIL_URL", "dummymail://")
-os.environ["DEBUG"] = "false"
+from bench.inprocess import use_bench_data  # noqa: E402
+
+use_bench_data()
 
 
 def main() -> int:
