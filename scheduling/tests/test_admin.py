@@ -146,7 +146,7 @@ def test_admin_add_slot_runs_the_slot_rules(admin_client, educator):
             "educator": educator.pk,
             "starts_at_0": start.strftime("%Y-%m-%d"),
             "starts_at_1": start.strftime("%H:%M:%S"),
-            "ends_at_0": start.strftime("%Y-%m-%d"),
+            "ends_at_0": (start + timedelta(hours=1)).strftime("%Y-%m-%d"),
             "ends_at_1": (start + timedelta(hours=1)).strftime("%H:%M:%S"),
             "capacity": 1,
             "requires_approval": "on",
@@ -167,7 +167,8 @@ def test_admin_add_slot_creates_through_the_service(admin_client, educator):
             "educator": educator.pk,
             "starts_at_0": start.strftime("%Y-%m-%d"),
             "starts_at_1": start.strftime("%H:%M:%S"),
-            "ends_at_0": start.strftime("%Y-%m-%d"),
+            # The end's own date: after 23:00 the hour ends tomorrow.
+            "ends_at_0": (start + timedelta(hours=1)).strftime("%Y-%m-%d"),
             "ends_at_1": (start + timedelta(hours=1)).strftime("%H:%M:%S"),
             "capacity": 2,
             "requires_approval": "on",
