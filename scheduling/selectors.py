@@ -214,15 +214,19 @@ _REQUESTS_SQL = (
 
 
 def _changed_by_others(student: User, seen_at: datetime | None) -> tuple[str, list]:
-    """EXISTS: someone other than `student` changed the booking after `seen_at` (a history
-    event with another actor, or none: the system), as the navigation badge counts them."""
-    sql = f"EXISTS (SELECT 1 FROM {_EVENT} e WHERE e.booking_id = {_BOOKING}.id"
+    """Whether someone other than `student` changed the booking after `seen_at` (a history
+    event with another actor, or none: the system), as the navigation badge counts them.
+
+    A scalar subquery, not EXISTS: PostgreSQL plans an EXISTS here as a hash over the whole
+    history table (all bookings' events, 21,000 rows at scale 10: 14 ms a page), where this
+    looks up the page's ten bookings through the history index."""
+    sql = f"(SELECT 1 FROM {_EVENT} e WHERE e.booking_id = {_BOOKING}.id"
     sql += " AND (e.actor_id IS NULL OR e.actor_id <> %s)"
     params: list = [student.pk]
     if seen_at is not None:
         sql += " AND e.created_at > %s"
         params.append(connection.ops.adapt_datetimefield_value(seen_at))
-    return sql + ")", params
+    return sql + " LIMIT 1) IS NOT NULL", params
 
 
 def _card_converters() -> list[tuple]:
