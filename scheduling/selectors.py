@@ -362,11 +362,10 @@ def educator_request_cards(*, educator: User, status: str) -> QuerySet[Booking]:
     """`educator_bookings` with only the columns a request's card shows: no educator row
     (it is the viewer), no course description or user profile."""
     return (
-        Booking.objects.for_educator(educator)
-        .with_status(status)
+        educator_bookings(educator=educator, status=status)
+        .select_related(None)
         .select_related("slot__course", "student")
         .only(*REQUEST_CARD_FIELDS)
-        .order_by("slot__starts_at", "created_at", "id")
     )
 
 

@@ -301,7 +301,7 @@ def _request_tabs(request: HttpRequest) -> tuple[tuple[str, str, int], ...]:
     """(status, label, count) per tab, in one query (grouped by status: cheaper to build
     than a filtered count per tab). A tuple, so the tabs can key a remembered fragment."""
     counts = dict(
-        Booking.objects.filter(slot__educator=request.user)
+        Booking.objects.for_educator(request.user)
         .values_list("status")
         .annotate(n=Count("pk"))
         .order_by()
