@@ -127,7 +127,8 @@ CACHES = {"default": env.cache("CACHE_URL", default="dbcache://mentoring_cache")
 # django-axes' database tables, shared by every process and host. See accounts/login_guard.py.
 AUTHENTICATION_BACKENDS = [
     "accounts.login_guard.LoginGuardBackend",  # counts the attempt first, or refuses it
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the logged-in user without the ORM's query building.
+    "accounts.backends.UserBackend",
 ]
 AXES_HANDLER = "accounts.login_guard.LoginGuardHandler"
 AXES_FAILURE_LIMIT = 10
@@ -226,6 +227,8 @@ CONTENT_SECURITY_POLICY = {
 # Security. Behind a TLS proxy that sets X-Forwarded-Proto (see README, "Deploying").
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not (DEBUG or TESTING))
+# Database sessions, read without the ORM on every request (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions"
 SESSION_COOKIE_SECURE = not (DEBUG or TESTING)
 CSRF_COOKIE_SECURE = not (DEBUG or TESTING)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)

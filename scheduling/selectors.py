@@ -16,10 +16,11 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
-from django.db.models.expressions import Col, RawSQL
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import User
+from mentoring.rows import RowReader, fields_of, select_list
 
 from .models import (
     ACTIVE_STATUSES,
@@ -190,18 +191,11 @@ _CARD_FIELDS = (
     (User, ("id", "username", "first_name", "last_name")),
     (Course, ("id", "title")),
 )
-_CARD_COLUMNS = [  # in the model's order of fields, as Model.from_db takes them
-    (model, [field for field in model._meta.concrete_fields if field.name in names])
-    for model, names in _CARD_FIELDS
-]
+_CARD_READER = RowReader(*((model, fields_of(model, names)) for model, names in _CARD_FIELDS))
 _USER, _COURSE = User._meta.db_table, Course._meta.db_table
 _REQUESTS_SQL = (
     "SELECT "
-    + ", ".join(
-        f"{model._meta.db_table}.{field.column}"
-        for model, fields in _CARD_COLUMNS
-        for field in fields
-    )
+    + ", ".join(select_list(fields) for _, fields in _CARD_READER.groups)
     + f", ({_UPCOMING_SQL}), <changed>, {_CANCELLED_BY_SQL}"
     f" FROM {_BOOKING} INNER JOIN {_SLOT} ON {_SLOT}.id = {_BOOKING}.slot_id"
     f" INNER JOIN {_USER} ON {_USER}.id = {_SLOT}.educator_id"
@@ -229,16 +223,6 @@ def _changed_by_others(student: User, seen_at: datetime | None) -> tuple[str, li
     return sql + " LIMIT 1) IS NOT NULL", params
 
 
-def _card_converters() -> list[tuple]:
-    """(column, its converters) for each of the card's columns, as the ORM applies them to
-    what the database returns (on SQLite: a stored datetime is read naive, made aware)."""
-    columns = [Col(None, field) for _, fields in _CARD_COLUMNS for field in fields]
-    return [
-        (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
-        for col in columns
-    ]
-
-
 class StudentRequests:
     """A student's requests in My Requests order, read a page (a slice) at a time for
     `Paginator` (which is told the count): each a `Booking` with its slot, the slot's
@@ -255,24 +239,13 @@ class StudentRequests:
         with connection.cursor() as cursor:
             cursor.execute(self.sql, [*self.params, stop - start, start])
             rows = cursor.fetchall()
-        converters = _card_converters()
-        db = connection.alias
         requests = []
         for row in rows:
-            values = list(row[: len(converters)])
-            for i, (col, convert) in enumerate(converters):
-                for converter in convert:
-                    values[i] = converter(values[i], col, connection)
-            objects, at = [], 0
-            for model, fields in _CARD_COLUMNS:
-                names = [field.attname for field in fields]
-                objects.append(model.from_db(db, names, values[at : at + len(fields)]))
-                at += len(fields)
-            booking, slot, educator, course = objects
+            booking, slot, educator, course = _CARD_READER.read(row, connection)
             slot.educator = educator
             slot.course = course if slot.course_id is not None else None
             booking.slot = slot
-            upcoming, new, cancelled_by = row[len(converters) :]
+            upcoming, new, cancelled_by = row[_CARD_READER.width :]
             booking.is_upcoming, booking.is_new = bool(upcoming), bool(new)
             booking.cancelled_by_id = cancelled_by
             requests.append(booking)
