@@ -6,14 +6,13 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
 from django.db import connections, router
 
-from mentoring.rows import RowReader, fields_of, select_list
+from mentoring.rows import RowReader, fields_of
 
 from .models import User
 
 _USER = RowReader((User, fields_of(User)))
 _USER_SQL = (
-    f"SELECT {select_list(fields_of(User))} FROM {User._meta.db_table}"
-    f" WHERE {User._meta.pk.column} = %s"
+    f"SELECT {_USER.select_list()} FROM {User._meta.db_table} WHERE {User._meta.pk.column} = %s"
 )
 
 

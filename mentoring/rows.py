@@ -36,6 +36,10 @@ class RowReader:
         self._names = [[field.attname for field in fields] for _, fields in self.groups]
         self._converters: dict[str, list] = {}  # per database alias
 
+    def select_list(self) -> str:
+        """`table.column, ...` of every group, in the order `read` takes them."""
+        return ", ".join(select_list(fields) for _, fields in self.groups)
+
     def converters(self, connection) -> list:
         """(index, column, converters) of each column that has any on this database."""
         found = self._converters.get(connection.alias)

@@ -20,7 +20,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import User
-from mentoring.rows import RowReader, fields_of, select_list
+from mentoring.rows import RowReader, fields_of
 
 from .models import (
     ACTIVE_STATUSES,
@@ -35,6 +35,9 @@ from .models import (
     WaitlistStatus,
     WeeklyPattern,
 )
+
+_BOOKING, _SLOT, _EVENT = Booking._meta.db_table, Slot._meta.db_table, BookingEvent._meta.db_table
+_USER, _COURSE, _POLICY = User._meta.db_table, Course._meta.db_table, BookingPolicy._meta.db_table
 
 
 def policy_of(educator: User) -> BookingPolicy:
@@ -116,16 +119,43 @@ def _student_marks(student: User) -> dict:
     }
 
 
-def enrolled_sql(student: User) -> RawSQL:
-    """Whether `student` is enrolled in the course, for a course list's own query (SQL of
-    its own, like `_student_marks`: cheap to compile)."""
-    course, enrolment = Course._meta.db_table, Enrollment._meta.db_table
-    return RawSQL(
-        f"EXISTS (SELECT 1 FROM {enrolment} e WHERE e.course_id = {course}.id"
-        " AND e.student_id = %s)",
-        (student.pk,),
-        output_field=BooleanField(),
-    )
+# A course page's course, with its educator and the educator's policy (the booking page
+# reads all three on every GET and POST), and whether the viewer is enrolled: one query,
+# as `Course.objects.select_related("educator__booking_policy")` with an EXISTS annotation
+# would send it, written once (building that queryset cost more than the rest of the lookup).
+_COURSE_PAGE = RowReader(
+    (Course, fields_of(Course)), (User, fields_of(User)), (BookingPolicy, fields_of(BookingPolicy))
+)
+_COURSE_PAGE_SQL = (
+    f"SELECT {_COURSE_PAGE.select_list()},"
+    f" EXISTS (SELECT 1 FROM {Enrollment._meta.db_table} e"
+    f" WHERE e.course_id = {_COURSE}.id AND e.student_id = %s)"
+    f" FROM {_COURSE}"
+    f" INNER JOIN {_USER} ON {_USER}.id = {_COURSE}.educator_id"
+    f" LEFT OUTER JOIN {_POLICY} ON {_POLICY}.educator_id = {_USER}.id"
+    f" WHERE {_COURSE}.id = %s"
+)
+
+
+def course_page_course(course_id: int, *, viewer: User) -> Course | None:
+    """The course with `educator` and `educator.booking_policy` loaded (a missing policy
+    row is known to be missing, as select_related leaves it), and `viewer_enrolled` for a
+    logged-in viewer; None when there is no such course."""
+    with connection.cursor() as cursor:
+        cursor.execute(_COURSE_PAGE_SQL, [viewer.pk, course_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    course, educator, policy = _COURSE_PAGE.read(row, connection)
+    if policy.pk is None:
+        policy = None
+    else:
+        BookingPolicy._meta.get_field("educator").set_cached_value(policy, educator)
+    User.booking_policy.related.set_cached_value(educator, policy)
+    course.educator = educator
+    if viewer.is_authenticated:
+        course.viewer_enrolled = bool(row[_COURSE_PAGE.width])
+    return course
 
 
 def _without_full_days(slots: QuerySet[Slot], policy: BookingPolicy, now: datetime):
@@ -178,7 +208,6 @@ def upcoming_q(now: datetime, prefix: str = "") -> Q:
 # Counts) cost ten times what the database takes to answer them. So its two queries are SQL
 # of their own, built once; `tests/test_memo_pages.py` checks both against the plain ORM
 # formulation on every database the suite runs on.
-_BOOKING, _SLOT, _EVENT = Booking._meta.db_table, Slot._meta.db_table, BookingEvent._meta.db_table
 _UPCOMING_SQL = f"{_BOOKING}.status IN (%s, %s) AND {_SLOT}.ends_at > %s"  # upcoming_q
 _CANCELLED_BY_SQL = (
     f"(SELECT e.actor_id FROM {_EVENT} e WHERE e.booking_id = {_BOOKING}.id"
@@ -192,11 +221,8 @@ _CARD_FIELDS = (
     (Course, ("id", "title")),
 )
 _CARD_READER = RowReader(*((model, fields_of(model, names)) for model, names in _CARD_FIELDS))
-_USER, _COURSE = User._meta.db_table, Course._meta.db_table
 _REQUESTS_SQL = (
-    "SELECT "
-    + ", ".join(select_list(fields) for _, fields in _CARD_READER.groups)
-    + f", ({_UPCOMING_SQL}), <changed>, {_CANCELLED_BY_SQL}"
+    "SELECT " + _CARD_READER.select_list() + f", ({_UPCOMING_SQL}), <changed>, {_CANCELLED_BY_SQL}"
     f" FROM {_BOOKING} INNER JOIN {_SLOT} ON {_SLOT}.id = {_BOOKING}.slot_id"
     f" INNER JOIN {_USER} ON {_USER}.id = {_SLOT}.educator_id"
     f" LEFT OUTER JOIN {_COURSE} ON {_COURSE}.id = {_SLOT}.course_id"

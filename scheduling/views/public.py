@@ -97,12 +97,8 @@ def mentors(request: HttpRequest) -> HttpResponse:
 
 def visible_course(request: HttpRequest, course_id: int) -> Course:
     """Published courses for everyone; an unpublished one only for its educator."""
-    courses = Course.objects.select_related("educator__booking_policy")
-    if request.user.is_authenticated:
-        # Read with the course, not in a query of its own: every course page asks.
-        courses = courses.annotate(viewer_enrolled=selectors.enrolled_sql(request.user))
-    course = get_object_or_404(courses, pk=course_id)
-    if not course.is_published and course.educator_id != request.user.pk:
+    course = selectors.course_page_course(course_id, viewer=request.user)
+    if course is None or (not course.is_published and course.educator_id != request.user.pk):
         raise Http404("No such course.")
     return course
 
