@@ -205,6 +205,7 @@ def _booking(rng: random.Random, student: User, slot: Slot, status: str, now) ->
     return Booking(
         slot=slot,
         student=student,
+        educator_id=slot.educator_id,
         message=rng.choice(("", "I'd like help with my project.", "Can we review my code?")),
         status=status,
         meeting_link=slot.meeting_link if status in ("approved", "completed") else "",

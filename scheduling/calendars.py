@@ -123,7 +123,7 @@ def feed_bookings(user, *, now=None) -> QuerySet[Booking]:
     own; an educator's on their slots) from the last year on, and those cancelled after
     approval in the last 30 days, with their history count for SEQUENCE."""
     now = now or timezone.now()
-    mine = Q(slot__educator=user) if user.is_educator else Q(student=user)
+    mine = Q(educator=user) if user.is_educator else Q(student=user)
     held = Q(status__in=(BookingStatus.APPROVED, BookingStatus.COMPLETED))
     # decided_at is set by an approval; a cancelled booking that has it had been approved.
     gone = Q(

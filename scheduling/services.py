@@ -508,6 +508,7 @@ def _create_booking(*, student: User, slot: Slot, message: str, actor: User | No
         booking = Booking.objects.create(
             slot=slot,
             student=student,
+            educator_id=slot.educator_id,
             message=message,
             status=status,
             meeting_link=slot.meeting_link if auto else "",

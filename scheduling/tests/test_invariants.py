@@ -565,6 +565,11 @@ class ServiceMachine(RuleBasedStateMachine):
                 assert slot.seats_taken == 0, f"withdrawn slot {slot.pk} still holds seats"
 
     @invariant()
+    def every_booking_carries_its_slots_educator(self):
+        stray = Booking.objects.exclude(educator=F("slot__educator")).values_list("pk", flat=True)
+        assert not stray, f"bookings whose educator is not their slot's: {list(stray)}"
+
+    @invariant()
     def one_active_booking_per_student_and_slot(self):
         pairs = Counter(Booking.objects.active().values_list("student_id", "slot_id"))
         assert all(count == 1 for count in pairs.values()), pairs

@@ -340,9 +340,7 @@ def session_requests(request: HttpRequest) -> HttpResponse:
 
 
 def _own_booking(request: HttpRequest, booking_id: int) -> Booking:
-    return get_object_or_404(
-        Booking.objects.with_related(), pk=booking_id, slot__educator=request.user
-    )
+    return get_object_or_404(Booking.objects.with_related(), pk=booking_id, educator=request.user)
 
 
 def _decide(request: HttpRequest, booking: Booking, form, action) -> HttpResponse:

@@ -21,7 +21,7 @@ def booking_ics(request: HttpRequest, booking_id: int) -> HttpResponse:
     dialogue; the UID is the one the emails use, so a later cancellation removes it."""
     user = request.user
     booking = (
-        Booking.objects.filter(Q(student=user) | Q(slot__educator=user), pk=booking_id)
+        Booking.objects.filter(Q(student=user) | Q(educator=user), pk=booking_id)
         .with_related()
         .annotate(history_count=Count("history"))
         .first()
