@@ -56,11 +56,16 @@ class RowReader:
             self._converters[connection.alias] = found
         return found
 
-    def read(self, row: Sequence, connection) -> list[Model]:
+    def convert(self, row: Sequence, connection) -> list:
+        """The leading columns' values as the ORM would read them."""
         values = list(row[: self.width])
         for index, col, convert in self.converters(connection):
             for converter in convert:
                 values[index] = converter(values[index], col, connection)
+        return values
+
+    def read(self, row: Sequence, connection) -> list[Model]:
+        values = self.convert(row, connection)
         objects, at = [], 0
         for (model, _), names in zip(self.groups, self._names, strict=True):
             objects.append(model.from_db(connection.alias, names, values[at : at + len(names)]))

@@ -158,6 +158,67 @@ def course_page_course(course_id: int, *, viewer: User) -> Course | None:
     return course
 
 
+# The course slots API's list: a course's open slots with seats left (`open_slots(course=)`:
+# not withdrawn, starting after now, a seat left), soonest first, as `.values()` rows with
+# the educator's names and the course title. Its page and its count are SQL of their own:
+# building and compiling the two querysets cost twice what the database takes to answer;
+# tests/test_rows.py checks both against `open_slots` on every database the suite runs on.
+_OPEN_SLOT_ROW = RowReader(
+    (
+        Slot,
+        fields_of(
+            Slot,
+            ("id", "educator", "course", "starts_at", "ends_at", "capacity", "seats_taken")
+            + ("requires_approval", "meeting_link", "note", "withdrawn_at"),
+        ),
+    ),
+    (User, fields_of(User, ("username", "first_name", "last_name"))),
+    (Course, fields_of(Course, ("title",))),
+)
+_OPEN_SLOT_PREFIXES = ("", "educator__", "course__")  # as .values() names them
+_OPEN_SLOT_KEYS = [
+    prefix + field.attname
+    for prefix, (_, fields) in zip(_OPEN_SLOT_PREFIXES, _OPEN_SLOT_ROW.groups, strict=True)
+    for field in fields
+]
+_OPEN_IN_COURSE = (
+    f" WHERE {_SLOT}.course_id = %s AND {_SLOT}.withdrawn_at IS NULL"
+    f" AND {_SLOT}.starts_at > %s AND {_SLOT}.seats_taken < {_SLOT}.capacity"
+)
+_OPEN_IN_COURSE_PAGE = (
+    f"SELECT {_OPEN_SLOT_ROW.select_list()} FROM {_SLOT}"
+    f" INNER JOIN {_USER} ON {_USER}.id = {_SLOT}.educator_id"
+    f" LEFT OUTER JOIN {_COURSE} ON {_COURSE}.id = {_SLOT}.course_id{_OPEN_IN_COURSE}"
+    f" ORDER BY {_SLOT}.starts_at, {_SLOT}.id LIMIT %s OFFSET %s"
+)
+
+
+class OpenCourseSlots:
+    """A course's open slots as `open_slots(course=...).values(...)` gives them: slice it
+    for a page of dicts (keys: the slot's columns, `educator__username`/`first_name`/
+    `last_name`, `course__title`), `count()` for the total."""
+
+    def __init__(self, course_id: int):
+        self.course_id = course_id
+        self.now = timezone.now()  # one moment for the page and its count
+
+    def _params(self) -> list:
+        return [self.course_id, connection.ops.adapt_datetimefield_value(self.now)]
+
+    def count(self) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM {_SLOT}{_OPEN_IN_COURSE}", self._params())
+            return cursor.fetchone()[0]
+
+    def __getitem__(self, index: slice) -> list[dict]:
+        start, stop = index.start or 0, index.stop
+        with connection.cursor() as cursor:
+            cursor.execute(_OPEN_IN_COURSE_PAGE, [*self._params(), stop - start, start])
+            rows = cursor.fetchall()
+        convert = _OPEN_SLOT_ROW.convert
+        return [dict(zip(_OPEN_SLOT_KEYS, convert(row, connection), strict=True)) for row in rows]
+
+
 def _without_full_days(slots: QuerySet[Slot], policy: BookingPolicy, now: datetime):
     """Leave out new sessions on the educator's days that reached the daily maximum (one
     query, only when the educator set a maximum); a seat in a booked session stays."""

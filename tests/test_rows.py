@@ -58,3 +58,41 @@ def test_an_anonymous_viewer_gets_no_enrolment_mark(educator):
 
 def test_no_such_course_is_none(student):
     assert selectors.course_page_course(987654, viewer=student) is None
+
+
+def test_a_courses_open_slots_read_as_open_slots_values_reads_them(educator, other_educator):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from scheduling import services
+    from scheduling.api.availability_api import SLOT_DATA_FIELDS
+    from scheduling.models import Slot
+    from scheduling.tests.factories import BookingFactory, SlotFactory
+
+    course, other = CourseFactory(educator=educator), CourseFactory(educator=other_educator)
+    slots = [
+        SlotFactory(educator=educator, course=course, capacity=c, note=f"n{c}") for c in (1, 2, 3)
+    ]
+    slots += [SlotFactory(educator=educator, course=course, requires_approval=False,
+                          meeting_link="https://meet.example/x") for _ in range(4)]  # fmt: skip
+    BookingFactory(slot=slots[0])  # full: not open
+    BookingFactory(slot=slots[1])  # a seat left: open
+    services.slot_withdraw(slot=slots[2], by=educator, reason="Ill")
+    SlotFactory(educator=other_educator, course=other)  # another course
+    past = SlotFactory(educator=educator, course=course)
+    Slot.objects.filter(pk=past.pk).update(
+        starts_at=timezone.now() - timedelta(hours=2), ends_at=timezone.now() - timedelta(hours=1)
+    )
+    same_time = slots[3].starts_at  # ties ordered by id
+    Slot.objects.filter(pk=slots[4].pk).update(starts_at=same_time)
+
+    fast = selectors.OpenCourseSlots(course.pk)
+    orm = selectors.open_slots(course=course).values(*SLOT_DATA_FIELDS)
+    assert fast.count() == orm.count() == 5
+    for start, stop in ((0, 50), (0, 2), (2, 4), (4, 10), (9, 12)):
+        rows, expected = fast[start:stop], list(orm[start:stop])
+        assert rows == expected
+        for row, want in zip(rows, expected, strict=True):
+            assert {k: type(v) for k, v in row.items()} == {k: type(v) for k, v in want.items()}
+            assert set(row) == set(SLOT_DATA_FIELDS)

@@ -216,10 +216,8 @@ def course_slots(request: HttpRequest, courseId: int, page: Page = 1):
     course = get_object_or_404(Course.objects.only("is_published", "educator_id"), pk=courseId)
     if not course.is_published and course.educator_id != request.user.pk:
         raise ApiError(404, "No course with this id.")
-    slots = selectors.open_slots(course=course)
-    return page_response(
-        request, "Open slots", slots, _slot_serializer(request), page, values=SLOT_DATA_FIELDS
-    )
+    slots = selectors.OpenCourseSlots(course.pk)  # open_slots(course=course), as values
+    return page_response(request, "Open slots", slots, _slot_serializer(request), page)
 
 
 @router.put(
