@@ -140,6 +140,11 @@ class Slot(models.Model):
                 name="slot_course_start_idx",
             ),
             models.Index(fields=["starts_at"], name="slot_start_idx"),
+            # An educator's upcoming (or past) slots that are not withdrawn, counted from
+            # the index alone (Manage Availability's tabs), not from all their slots.
+            models.Index(
+                fields=["educator", "withdrawn_at", "ends_at"], name="slot_educator_upcoming_idx"
+            ),
         ]
 
     def __str__(self) -> str:
