@@ -112,6 +112,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The same backend, with writers queued on a file lock that hands over at once
     # (mentoring/sqlite3/base.py) instead of SQLite's sleeping retries.
     DATABASES["default"]["ENGINE"] = "mentoring.sqlite3"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    "PG_PREPARED_STATEMENTS", default=True
+):
+    # Server-side binding, and psycopg prepares a statement on a connection from its second
+    # run on: PostgreSQL then skips parsing, and planning once it settles on a generic
+    # plan (planning a page's four-table join cost as much as running it). Connections are
+    # kept (CONN_MAX_AGE), so the prepared statements are too. Behind a pooler in
+    # transaction mode that cannot keep them (PgBouncer before 1.21), set
+    # PG_PREPARED_STATEMENTS=0.
+    pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    pg_options.setdefault("server_side_binding", True)
+    pg_options.setdefault("prepare_threshold", 2)
 # Keep connections between requests: opening one (and, on SQLite, running its PRAGMA) cost
 # more than a whole small request did.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
