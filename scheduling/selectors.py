@@ -140,7 +140,11 @@ _COURSE_PAGE_SQL = (
 def course_page_course(course_id: int, *, viewer: User) -> Course | None:
     """The course with `educator` and `educator.booking_policy` loaded (a missing policy
     row is known to be missing, as select_related leaves it), and `viewer_enrolled` for a
-    logged-in viewer; None when there is no such course."""
+    logged-in viewer; None when there is no such course (also for an id no row can have:
+    SQLite refuses a number past 64 bits outright, where the ORM finds nothing)."""
+    low, high = connection.ops.integer_field_range(Course._meta.pk.get_internal_type())
+    if not low <= course_id <= high:
+        return None
     with connection.cursor() as cursor:
         cursor.execute(_COURSE_PAGE_SQL, [viewer.pk, course_id])
         row = cursor.fetchone()

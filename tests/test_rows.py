@@ -56,8 +56,17 @@ def test_an_anonymous_viewer_gets_no_enrolment_mark(educator):
     assert fast.pk == course.pk and not hasattr(fast, "viewer_enrolled")
 
 
-def test_no_such_course_is_none(student):
-    assert selectors.course_page_course(987654, viewer=student) is None
+@pytest.mark.parametrize("course_id", [987654, 2**63, 10**20, -(2**63) - 1])
+def test_no_such_course_is_none(student, course_id):
+    assert selectors.course_page_course(course_id, viewer=student) is None
+
+
+@pytest.mark.parametrize("path", ["/course/{}/book-session", "/course/{}/enroll"])
+def test_a_course_id_past_64_bits_is_a_404_not_a_500(client, student, path):
+    client.force_login(student)
+    url = path.format(10**20)
+    assert client.get(url).status_code in (404, 405)
+    assert client.post(url, {"slot": 1, "message": "Hi"}).status_code == 404
 
 
 def test_a_courses_open_slots_read_as_open_slots_values_reads_them(educator, other_educator):
