@@ -75,17 +75,20 @@ def availability(request: HttpRequest) -> HttpResponse:
     if show not in ("upcoming", "past", "withdrawn"):
         show = "upcoming"
     past = show == "past"
-    mine = Slot.objects.for_educator(request.user)
     if show == "withdrawn":
         # Withdrawn slots are not open, whatever their time: their own tab, greyed, with
         # the reason, latest first.
-        slots = mine.filter(withdrawn_at__isnull=False).order_by("-starts_at", "-id")
-    elif past:
-        slots = mine.past().filter(withdrawn_at__isnull=True).order_by("-starts_at", "-id")
+        slots = (
+            Slot.objects.for_educator(request.user)
+            .filter(withdrawn_at__isnull=False)
+            .order_by("-starts_at", "-id")
+        )
     else:
-        slots = mine.upcoming().filter(withdrawn_at__isnull=True).order_by("starts_at", "id")
+        slots = selectors.educator_slots(educator=request.user, upcoming=not past).filter(
+            withdrawn_at__isnull=True
+        )
     # Only what a row shows: not the educator (the viewer) nor the course's description.
-    slots = slots.select_related("course").only(*AVAILABILITY_ROW_FIELDS)
+    slots = slots.select_related(None).select_related("course").only(*AVAILABILITY_ROW_FIELDS)
     count = None
     if past:
         # A finished session frees its seats, so "seats taken" says nothing there: count
@@ -433,9 +436,8 @@ def courses(request: HttpRequest) -> HttpResponse:
         .values("n")
     )
     open_slots = (
-        Slot.objects.filter(
-            course=OuterRef("pk"), withdrawn_at__isnull=True, starts_at__gt=timezone.now()
-        )
+        Slot.objects.open()
+        .filter(course=OuterRef("pk"))
         .order_by()
         .values("course")
         .annotate(n=Count("pk"))
