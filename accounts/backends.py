@@ -6,7 +6,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
 from django.db import connections, router
 
-from mentoring.rows import RowReader, fields_of
+from mentoring.rows import RowReader, fields_of, pk_in_range
 
 from .models import User
 
@@ -22,11 +22,13 @@ class UserBackend(ModelBackend):
     time: that cost a logged-in request more than a whole anonymous request costs."""
 
     def get_user(self, user_id):
+        connection = connections[router.db_for_read(User)]
         try:
             pk = User._meta.pk.to_python(user_id)
         except ValidationError:
             return None
-        connection = connections[router.db_for_read(User)]
+        if pk is None or not pk_in_range(User, pk, connection):
+            return None
         with connection.cursor() as cursor:
             cursor.execute(_USER_SQL, [pk])
             row = cursor.fetchone()

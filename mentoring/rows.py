@@ -21,6 +21,13 @@ def fields_of(model: type[Model], names: Iterable[str] | None = None) -> list[Fi
     return [f for f in model._meta.concrete_fields if wanted is None or f.name in wanted]
 
 
+def pk_in_range(model: type[Model], value: int, connection) -> bool:
+    """Whether `value` fits the model's primary key column. Hand-written SQL must ask: SQLite
+    refuses a number past 64 bits outright (OverflowError), where the ORM finds no row."""
+    low, high = connection.ops.integer_field_range(model._meta.pk.get_internal_type())
+    return low <= value <= high
+
+
 def select_list(fields: Sequence[Field]) -> str:
     """`table.column, ...` for a SELECT of these fields."""
     return ", ".join(f"{field.model._meta.db_table}.{field.column}" for field in fields)

@@ -20,7 +20,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import User
-from mentoring.rows import RowReader, fields_of
+from mentoring.rows import RowReader, fields_of, pk_in_range
 
 from .models import (
     ACTIVE_STATUSES,
@@ -142,8 +142,7 @@ def course_page_course(course_id: int, *, viewer: User) -> Course | None:
     row is known to be missing, as select_related leaves it), and `viewer_enrolled` for a
     logged-in viewer; None when there is no such course (also for an id no row can have:
     SQLite refuses a number past 64 bits outright, where the ORM finds nothing)."""
-    low, high = connection.ops.integer_field_range(Course._meta.pk.get_internal_type())
-    if not low <= course_id <= high:
+    if not pk_in_range(Course, course_id, connection):
         return None
     with connection.cursor() as cursor:
         cursor.execute(_COURSE_PAGE_SQL, [viewer.pk, course_id])

@@ -65,7 +65,9 @@ def test_the_user_reads_as_the_orm_reads_it(student):
     assert fast._state.adding is False and fast._state.db == orm._state.db
 
 
-@pytest.mark.parametrize("user_id", ["999999", "not-a-number", None, ""])
+@pytest.mark.parametrize(
+    "user_id", ["999999", "not-a-number", None, "", "99999999999999999999", str(-(2**63) - 1)]
+)
 def test_no_such_user_is_nobody(user_id):
     assert UserBackend().get_user(user_id) is None
 
@@ -115,3 +117,23 @@ def test_a_page_login_then_the_next_page_is_still_logged_in(client, student):
     assert response.status_code == 302
     assert client.session[BACKEND_SESSION_KEY] == "accounts.backends.UserBackend"
     assert client.get("/session-requests").status_code == 200
+
+
+def test_after_signing_up_the_next_page_is_still_logged_in(client):
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "username": "newcomer",
+            "first_name": "Nia",
+            "last_name": "Stone",
+            "email": "nia@example.com",
+            "role": "student",
+            "field": "",
+            "timezone": "UTC",
+            "password1": "a-Long-pass-2026",
+            "password2": "a-Long-pass-2026",
+        },
+    )
+    assert response.status_code == 302
+    assert client.session[BACKEND_SESSION_KEY] == "accounts.backends.UserBackend"
+    assert client.get("/session-requests").status_code == 200  # not a redirect to log in
