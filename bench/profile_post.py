@@ -104,7 +104,7 @@ def main() -> int:
             with CaptureQueriesContext(connection) as queries:
                 post()
             for number, query in enumerate(queries.captured_queries, 1):
-                print(f"{number:2}. {query['sql'][:400]}")
+                print(f"{number:2}. {query['sql'][:4000]}  [{query['time']}]")
             print(f"{len(queries)} queries ({settings.DATABASES['default']['ENGINE']})")
             return 0
         if args.time_only:

@@ -11,10 +11,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import User
+from mentoring.rows import RowReader, fields_of
 
 from . import errors, notifications
 from .errors import BookingError
@@ -108,6 +109,65 @@ def _lock_slot(slot_id: int, *, related: tuple[str, ...] = (), **annotations) ->
     if annotations:
         slots = slots.annotate(**annotations)
     return slots.get(pk=slot_id)
+
+
+# booking_request's reads inside its lock, as hand-written SQL: on SQLite the lock is the
+# whole database's, so building and compiling the ORM's querysets there (several times
+# what the database takes to answer them) held every other writer up. tests/test_rows.py
+# checks both against the querysets they stand for.
+_SLOT, _USER, _COURSE = Slot._meta.db_table, User._meta.db_table, Course._meta.db_table
+_SLOT_TO_BOOK = RowReader(
+    (Slot, fields_of(Slot)), (User, fields_of(User)), (Course, fields_of(Course))
+)
+# As Slot.objects.select_for_update(of=("self",)).select_related("educator", "course")
+# .annotate(enrolled=Exists(the student's enrolment in the slot's course)).get(pk=...).
+_SLOT_TO_BOOK_SQL = (
+    f"SELECT {_SLOT_TO_BOOK.select_list()},"
+    f" EXISTS (SELECT 1 FROM {Enrollment._meta.db_table} e"
+    f" WHERE e.course_id = {_SLOT}.course_id AND e.student_id = %s)"
+    f" FROM {_SLOT}"
+    f" INNER JOIN {_USER} ON {_USER}.id = {_SLOT}.educator_id"
+    f" LEFT OUTER JOIN {_COURSE} ON {_COURSE}.id = {_SLOT}.course_id"
+    f" WHERE {_SLOT}.id = %s"
+)
+# As Booking.objects.active().for_student(student).filter(slot__starts_at__lt=ends_at,
+# slot__ends_at__gt=starts_at).values_list("slot_id"): the student's active bookings
+# sharing some time with a slot (the slot itself included).
+_CLASHES_SQL = (
+    f"SELECT b.slot_id FROM {Booking._meta.db_table} b"
+    f" INNER JOIN {_SLOT} ON {_SLOT}.id = b.slot_id"
+    f" WHERE b.student_id = %s AND b.status IN ({', '.join(['%s'] * len(ACTIVE_STATUSES))})"
+    f" AND {_SLOT}.starts_at < %s AND {_SLOT}.ends_at > %s"
+)
+
+
+def _lock_slot_to_book(slot_id: int, *, student: User) -> Slot:
+    """The slot, its row locked, with `educator` and `course` loaded and `enrolled`: whether
+    `student` is enrolled in its course. Raises Slot.DoesNotExist as `.get()` would."""
+    sql = _SLOT_TO_BOOK_SQL
+    if connection.features.has_select_for_update_of:
+        sql += " " + connection.ops.for_update_sql(of=(connection.ops.quote_name(_SLOT),))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [student.pk, slot_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise Slot.DoesNotExist("Slot matching query does not exist.")
+    slot, educator, course = _SLOT_TO_BOOK.read(row, connection)
+    Slot.educator.field.set_cached_value(slot, educator)
+    Slot.course.field.set_cached_value(slot, course if slot.course_id is not None else None)
+    slot.enrolled = bool(row[_SLOT_TO_BOOK.width])
+    return slot
+
+
+def _clashing_slot_ids(student: User, starts_at: datetime, ends_at: datetime) -> set[int]:
+    """Slots of the student's active bookings that share some time with [starts_at, ends_at)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CLASHES_SQL,
+            [student.pk, *map(str, ACTIVE_STATUSES), adapt(ends_at), adapt(starts_at)],
+        )
+        return {slot_id for (slot_id,) in cursor.fetchall()}
 
 
 def _lock_booking(booking: Booking) -> Booking:
@@ -474,8 +534,7 @@ def booking_request(*, student: User, slot: Slot, message: str = "") -> Booking:
         policy = _lock_policy(slot.educator_id)
         # With it: educator and course (the notification and the email name them), and
         # whether the student is enrolled in the slot's course.
-        enrolled = Enrollment.objects.filter(student=student, course=OuterRef("course"))
-        slot = _lock_slot(slot.pk, related=("educator", "course"), enrolled=Exists(enrolled))
+        slot = _lock_slot_to_book(slot.pk, student=student)
         if slot.is_withdrawn:
             raise BookingError(errors.CONFLICT, errors.SLOT_WITHDRAWN)
         if slot.has_started:
@@ -483,12 +542,7 @@ def booking_request(*, student: User, slot: Slot, message: str = "") -> Booking:
         if slot.course_id and not slot.enrolled:
             raise BookingError(errors.FORBIDDEN, errors.NOT_ENROLLED)
         # One query answers both "already booked" and "overlaps": a slot overlaps itself.
-        clashes = set(
-            Booking.objects.active()
-            .for_student(student)
-            .filter(slot__starts_at__lt=slot.ends_at, slot__ends_at__gt=slot.starts_at)
-            .values_list("slot_id", flat=True)
-        )
+        clashes = _clashing_slot_ids(student, slot.starts_at, slot.ends_at)
         if slot.pk in clashes:
             raise BookingError(errors.CONFLICT, errors.ALREADY_BOOKED)
         if slot.seats_taken >= slot.capacity:

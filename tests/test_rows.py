@@ -105,3 +105,77 @@ def test_a_courses_open_slots_read_as_open_slots_values_reads_them(educator, oth
         for row, want in zip(rows, expected, strict=True):
             assert {k: type(v) for k, v in row.items()} == {k: type(v) for k, v in want.items()}
             assert set(row) == set(SLOT_DATA_FIELDS)
+
+
+@pytest.mark.parametrize("in_course", [True, False])
+@pytest.mark.parametrize("enrolled", [True, False])
+def test_the_slot_a_request_locks_reads_as_the_orm_reads_it(educator, student, in_course, enrolled):
+    from django.db import transaction
+    from django.db.models import Exists, OuterRef
+
+    from scheduling import services
+    from scheduling.models import Slot
+    from scheduling.tests.factories import SlotFactory
+
+    course = CourseFactory(educator=educator, description="Graphs.")
+    slot = SlotFactory(educator=educator, course=course if in_course else None, note="Bring code")
+    if enrolled:
+        Enrollment.objects.create(student=student, course=course)
+    enrolment = Enrollment.objects.filter(student=student, course=OuterRef("course"))
+    orm = (
+        Slot.objects.select_related("educator", "course")
+        .annotate(enrolled=Exists(enrolment))
+        .get(pk=slot.pk)
+    )
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        fast = services._lock_slot_to_book(slot.pk, student=student)
+        _same(fast, orm)
+        _same(fast.educator, orm.educator)
+        if in_course:
+            _same(fast.course, orm.course)
+        else:
+            assert fast.course is None
+        assert fast.enrolled is orm.enrolled is (in_course and enrolled)
+    assert len(queries) == 1
+    if connection.features.has_select_for_update_of:
+        assert queries[0]["sql"].endswith(f'FOR UPDATE OF "{Slot._meta.db_table}"')
+    with transaction.atomic(), pytest.raises(Slot.DoesNotExist):
+        services._lock_slot_to_book(slot.pk + 1000, student=student)
+
+
+def test_the_clashing_slots_are_the_active_overlapping_ones(student, other_student):
+    from datetime import timedelta
+
+    from scheduling import services
+    from scheduling.models import Booking, BookingStatus
+    from scheduling.tests.factories import EducatorFactory, SlotFactory
+
+    def slot(starts_at, ends_at):  # an educator each: one educator's slots never overlap
+        return SlotFactory(educator=EducatorFactory(), starts_at=starts_at, ends_at=ends_at)
+
+    first = SlotFactory(educator=EducatorFactory(), capacity=3)
+    start, end, hour = first.starts_at, first.ends_at, timedelta(hours=1)
+    touching = slot(end, end + hour)
+    inside = slot(start + timedelta(minutes=10), start + timedelta(minutes=20))
+    around = slot(start - hour, end + hour)
+    gone = slot(start, end)
+
+    def book(slot, student, status=BookingStatus.PENDING):
+        Booking.objects.create(slot=slot, student=student, status=status)
+
+    for each in (first, touching, inside):
+        book(each, student)
+    book(around, student, BookingStatus.APPROVED)
+    book(gone, student, BookingStatus.CANCELLED)
+    book(gone, other_student)  # someone else's
+    orm = set(
+        Booking.objects.active()
+        .for_student(student)
+        .filter(slot__starts_at__lt=end, slot__ends_at__gt=start)
+        .values_list("slot_id", flat=True)
+    )
+    assert orm == {first.pk, inside.pk, around.pk}
+    assert services._clashing_slot_ids(student, start, end) == orm
+    assert services._clashing_slot_ids(other_student, start, end) == {gone.pk}
+    later = services._clashing_slot_ids(student, end, end + timedelta(minutes=5))
+    assert later == {touching.pk, around.pk}
