@@ -707,7 +707,7 @@ def close_past_sessions(*, now: datetime | None = None) -> dict[str, int]:
 def _lock_policy(educator_id: int) -> BookingPolicy:
     """The educator's policy; their row is locked when a rule counts their other sessions
     (buffer, daily maximum), so two requests cannot both take the last place of a day."""
-    policy = BookingPolicy.for_educator(User(pk=educator_id))
+    policy = BookingPolicy.for_educator(educator_id)
     if policy.buffer_minutes or policy.daily_max:
         _lock_user(User(pk=educator_id))
     return policy
@@ -987,7 +987,7 @@ def waitlist_offer_seats(*, slot_id: int) -> int:
     skip_locked = connection.features.has_select_for_update_skip_locked
     with transaction.atomic():
         slot = _lock_slot(slot_id)
-        policy = BookingPolicy.for_educator(User(pk=slot.educator_id))
+        policy = BookingPolicy.for_educator(slot.educator_id)
         counts = bool(policy.buffer_minutes or policy.daily_max)
         if counts and skip_locked:
             educator = User.objects.select_for_update(skip_locked=True).filter(pk=slot.educator_id)

@@ -179,3 +179,22 @@ def test_the_clashing_slots_are_the_active_overlapping_ones(student, other_stude
     assert services._clashing_slot_ids(other_student, start, end) == {gone.pk}
     later = services._clashing_slot_ids(student, end, end + timedelta(minutes=5))
     assert later == {touching.pk, around.pk}
+
+
+def test_an_educators_policy_reads_as_the_orm_reads_it(educator, other_educator):
+    policy = BookingPolicy.objects.create(
+        educator=educator, min_notice_hours=5, horizon_days=30, buffer_minutes=10, daily_max=2
+    )
+    orm = BookingPolicy.objects.get(educator=educator)
+    with CaptureQueriesContext(connection) as queries:
+        by_user, by_id = (
+            BookingPolicy.for_educator(educator),
+            BookingPolicy.for_educator(educator.pk),
+        )
+    assert len(queries) == 2
+    _same(by_user, orm)
+    _same(by_id, orm)
+    assert by_id.pk == policy.pk
+    defaults = BookingPolicy.for_educator(other_educator)  # none saved: the defaults, unsaved
+    assert defaults.pk is None and defaults._state.adding
+    assert defaults.educator_id == other_educator.pk and defaults.daily_max == 0
