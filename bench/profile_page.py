@@ -3,21 +3,19 @@
 Uses the data a `bench/pages.py` run left in bench/results/bench.sqlite3 (or DATABASE_URL):
 
     .venv/bin/python bench/profile_page.py booking_page [--repeat 200] [--sort tottime]
+        [--time-only | --pyinstrument]
 """
 
 from __future__ import annotations
 
 import argparse
-import cProfile
 import os
-import pstats
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.inprocess import use_bench_data  # noqa: E402
+from bench.inprocess import add_profiler_options, profile, use_bench_data  # noqa: E402
 
 use_bench_data()
 
@@ -25,10 +23,7 @@ use_bench_data()
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("endpoint")
-    parser.add_argument("--repeat", type=int, default=200)
-    parser.add_argument("--sort", default="tottime")
-    parser.add_argument("--lines", type=int, default=35)
-    parser.add_argument("--time-only", action="store_true", help="no profiler: ms per request")
+    add_profiler_options(parser)
     args = parser.parse_args()
     import django
 
@@ -53,24 +48,7 @@ def main() -> int:
         import gc
 
         gc.freeze()
-    if args.time_only:
-        best = []
-        for _ in range(3):
-            started = time.perf_counter()
-            for _ in range(args.repeat):
-                client.get(path)
-            best.append((time.perf_counter() - started) / args.repeat * 1000)
-        print(f"{args.endpoint}: {min(best):.2f} ms per request (best of 3 x {args.repeat})")
-        return 0
-    profiler = cProfile.Profile()
-    started = time.perf_counter()
-    profiler.enable()
-    for _ in range(args.repeat):
-        client.get(path)
-    profiler.disable()
-    took = time.perf_counter() - started
-    print(f"{args.endpoint}: {took / args.repeat * 1000:.2f} ms per request (profiled)")
-    pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.lines)
+    profile(args.endpoint, lambda: client.get(path), args)
     return 0
 
 

@@ -4,33 +4,27 @@ Each request is a different student booking a slot of their own, so each succeed
 `bench/pages.py`'s `booking_post`. Uses the data a `bench/pages.py` run left in
 bench/results/bench.sqlite3 (or DATABASE_URL); what it adds is deleted at the end.
 
-    .venv/bin/python bench/profile_post.py [--repeat 200] [--time-only] [--queries]
+    .venv/bin/python bench/profile_post.py [--repeat 200] [--time-only | --pyinstrument | --queries]
 """
 
 from __future__ import annotations
 
 import argparse
-import cProfile
-import pstats
 import secrets
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.inprocess import use_bench_data  # noqa: E402
+from bench.inprocess import add_profiler_options, profile, use_bench_data  # noqa: E402
 
 use_bench_data()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--repeat", type=int, default=200)
-    parser.add_argument("--sort", default="tottime")
-    parser.add_argument("--lines", type=int, default=35)
-    parser.add_argument("--time-only", action="store_true", help="no profiler: ms per request")
+    add_profiler_options(parser)
     parser.add_argument("--queries", action="store_true", help="print one request's queries")
     args = parser.parse_args()
     import django
@@ -107,24 +101,7 @@ def main() -> int:
                 print(f"{number:2}. {query['sql'][:4000]}  [{query['time']}]")
             print(f"{len(queries)} queries ({settings.DATABASES['default']['ENGINE']})")
             return 0
-        if args.time_only:
-            best = []
-            for _ in range(3):
-                started = time.perf_counter()
-                for _ in range(args.repeat):
-                    post()
-                best.append((time.perf_counter() - started) / args.repeat * 1000)
-            print(f"booking_post: {min(best):.2f} ms per request (best of 3 x {args.repeat})")
-            return 0
-        profiler = cProfile.Profile()
-        started = time.perf_counter()
-        profiler.enable()
-        for _ in range(args.repeat):
-            post()
-        profiler.disable()
-        took = time.perf_counter() - started
-        print(f"booking_post: {took / args.repeat * 1000:.2f} ms per request (profiled)")
-        pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.lines)
+        profile("booking_post", post, args)
         return 0
     finally:
         cleanup()

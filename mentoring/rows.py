@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from django.db import connections
 from django.db.models import Field, Model
 from django.db.models.expressions import Col
 
@@ -63,18 +64,24 @@ class RowReader:
             self._converters[connection.alias] = found
         return found
 
-    def convert(self, row: Sequence, connection) -> list:
+    def convert(self, row: Sequence, connection, converters: list | None = None) -> list:
         """The leading columns' values as the ORM would read them."""
         values = list(row[: self.width])
-        for index, col, convert in self.converters(connection):
+        for index, col, convert in converters or self.converters(connection):
             for converter in convert:
                 values[index] = converter(values[index], col, connection)
         return values
 
-    def read(self, row: Sequence, connection) -> list[Model]:
-        values = self.convert(row, connection)
-        objects, at = [], 0
+    def read(self, row: Sequence, connection, converters: list | None = None) -> list[Model]:
+        values = self.convert(row, connection, converters)
+        objects, at, alias = [], 0, connection.alias
         for (model, _), names in zip(self.groups, self._names, strict=True):
-            objects.append(model.from_db(connection.alias, names, values[at : at + len(names)]))
+            objects.append(model.from_db(alias, names, values[at : at + len(names)]))
             at += len(names)
         return objects
+
+    def read_all(self, rows: Iterable[Sequence], connection) -> list[list[Model]]:
+        """`read` of each row, with the database's converters looked up once."""
+        connection = connections[connection.alias]  # not through django.db.connection's proxy
+        converters = self.converters(connection)
+        return [self.read(row, connection, converters) for row in rows]

@@ -92,6 +92,20 @@ def open_slots(
     return slots.order_by("starts_at", "id")
 
 
+# The two marks of a slot for a student viewer (`_student_marks`), as SQL over the slot
+# list's own table (not aliased): each takes the student's id (`requested` the active
+# statuses too).
+_REQUESTED_SQL = (
+    f"EXISTS (SELECT 1 FROM {Booking._meta.db_table} b WHERE b.slot_id = {Slot._meta.db_table}.id"
+    f" AND b.student_id = %s AND b.status IN ({', '.join(['%s'] * len(ACTIVE_STATUSES))}))"
+)
+_ENROL_NEEDED_SQL = (
+    f"({Slot._meta.db_table}.course_id IS NOT NULL AND NOT EXISTS"
+    f" (SELECT 1 FROM {Enrollment._meta.db_table} e"
+    f" WHERE e.course_id = {Slot._meta.db_table}.course_id AND e.student_id = %s))"
+)
+
+
 def _student_marks(student: User) -> dict:
     """`requested` (the student holds an active request for the slot) and `enrol_needed` (a
     course slot of a course they are not in: the mentor page shows the way to enrol instead
@@ -101,21 +115,11 @@ def _student_marks(student: User) -> dict:
     Exists() they cost a booking page a millisecond and a half to build and compile. For a
     slot list's own query only (its table is not aliased there, as it is in a subquery).
     """
-    slot, booking = Slot._meta.db_table, Booking._meta.db_table
-    enrolment = Enrollment._meta.db_table
     return {
         "requested": RawSQL(
-            f"EXISTS (SELECT 1 FROM {booking} b WHERE b.slot_id = {slot}.id"
-            " AND b.student_id = %s AND b.status IN (%s, %s))",
-            (student.pk, *ACTIVE_STATUSES),
-            output_field=BooleanField(),
+            _REQUESTED_SQL, (student.pk, *map(str, ACTIVE_STATUSES)), output_field=BooleanField()
         ),
-        "enrol_needed": RawSQL(
-            f"({slot}.course_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {enrolment} e"
-            f" WHERE e.course_id = {slot}.course_id AND e.student_id = %s))",
-            (student.pk,),
-            output_field=BooleanField(),
-        ),
+        "enrol_needed": RawSQL(_ENROL_NEEDED_SQL, (student.pk,), output_field=BooleanField()),
     }
 
 
@@ -220,6 +224,80 @@ class OpenCourseSlots:
             rows = cursor.fetchall()
         convert = _OPEN_SLOT_ROW.convert
         return [dict(zip(_OPEN_SLOT_KEYS, convert(row, connection), strict=True)) for row in rows]
+
+
+# A course booking page's week: `open_slots(course=, student=, policy=)` as the week
+# view reads it (QuerysetWeekSource: the first start, a week's cards, whether any), for a
+# policy without a buffer or a daily maximum; their subqueries stay the ORM's. Building
+# and compiling those querysets cost the page more than a millisecond, ten times what the
+# database takes; tests/test_rows.py checks this against the querysets on every database.
+_WEEK_CARD = RowReader(
+    (
+        Slot,
+        fields_of(
+            Slot,
+            ("id", "starts_at", "ends_at", "capacity", "seats_taken", "requires_approval")
+            + ("note", "educator", "course"),
+        ),
+    )
+)
+_STARTS_AT = RowReader((Slot, fields_of(Slot, ("starts_at",))))
+
+
+def course_page_slots(*, course: Course, student: User, policy: BookingPolicy):
+    """A course's open slots for its booking page's week (`utils.week_context`), with the
+    student's marks: `CourseOpenSlots` where the policy allows, else `open_slots`."""
+    if policy.buffer_minutes or policy.daily_max:
+        return open_slots(course=course, student=student, policy=policy)
+    return CourseOpenSlots(course, student=student, policy=policy)
+
+
+class CourseOpenSlots:
+    """`open_slots(course=, student=, policy=)` in hand-written SQL, answering what
+    `views.utils.QuerysetWeekSource` answers; only for a policy with neither a buffer nor a
+    daily maximum."""
+
+    def __init__(self, course: Course, *, student: User, policy: BookingPolicy):
+        if policy.buffer_minutes or policy.daily_max:
+            raise ValueError("a buffer or a daily maximum needs open_slots()")
+        now, adapt = timezone.now(), connection.ops.adapt_datetimefield_value
+        self.course, self.student = course, student
+        self.where = f"{_OPEN_IN_COURSE} AND {_SLOT}.starts_at >= %s"
+        self.params = [course.pk, adapt(now), adapt(now + timedelta(hours=policy.min_notice_hours))]
+        if policy.horizon_days:
+            self.where += f" AND {_SLOT}.starts_at <= %s"
+            self.params.append(adapt(now + timedelta(days=policy.horizon_days)))
+
+    def _fetch(self, sql: str, params: list) -> list:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def first_start(self) -> datetime | None:
+        rows = self._fetch(
+            f"SELECT {_SLOT}.starts_at FROM {_SLOT}{self.where}"
+            f" ORDER BY {_SLOT}.starts_at, {_SLOT}.id LIMIT 1",
+            self.params,
+        )
+        return _STARTS_AT.convert(rows[0], connection)[0] if rows else None
+
+    def exists(self) -> bool:
+        return bool(self._fetch(f"SELECT 1 FROM {_SLOT}{self.where} LIMIT 1", self.params))
+
+    def starting_between(self, start: datetime, end: datetime) -> list[Slot]:
+        adapt, pk = connection.ops.adapt_datetimefield_value, self.student.pk
+        rows = self._fetch(
+            f"SELECT {_WEEK_CARD.select_list()}, {_REQUESTED_SQL}, {_ENROL_NEEDED_SQL}"
+            f" FROM {_SLOT}{self.where} AND {_SLOT}.starts_at >= %s AND {_SLOT}.starts_at < %s"
+            f" ORDER BY {_SLOT}.starts_at, {_SLOT}.id",
+            [pk, *map(str, ACTIVE_STATUSES), pk, *self.params, adapt(start), adapt(end)],
+        )
+        cache, width = Slot.course.field.set_cached_value, _WEEK_CARD.width
+        slots = [slot for (slot,) in _WEEK_CARD.read_all(rows, connection)]
+        for slot, row in zip(slots, rows, strict=True):
+            slot.requested, slot.enrol_needed = bool(row[width]), bool(row[width + 1])
+            cache(slot, self.course)
+        return slots
 
 
 def _without_full_days(slots: QuerySet[Slot], policy: BookingPolicy, now: datetime):
@@ -330,8 +408,8 @@ class StudentRequests:
             cursor.execute(self.sql, [*self.params, stop - start, start])
             rows = cursor.fetchall()
         requests = []
-        for row in rows:
-            booking, slot, educator, course = _CARD_READER.read(row, connection)
+        for row, objects in zip(rows, _CARD_READER.read_all(rows, connection), strict=True):
+            booking, slot, educator, course = objects
             slot.educator = educator
             slot.course = course if slot.course_id is not None else None
             booking.slot = slot

@@ -198,3 +198,93 @@ def test_an_educators_policy_reads_as_the_orm_reads_it(educator, other_educator)
     defaults = BookingPolicy.for_educator(other_educator)  # none saved: the defaults, unsaved
     assert defaults.pk is None and defaults._state.adding
     assert defaults.educator_id == other_educator.pk and defaults.daily_max == 0
+
+
+def _card(slot) -> tuple:
+    """What a week's card reads of a slot, and which of its fields were left unread."""
+    return (
+        slot.card_key,
+        slot.course,
+        slot.educator_id,
+        bool(slot.requested),
+        bool(slot.enrol_needed),
+        slot.get_deferred_fields(),
+        slot._state.adding,
+    )
+
+
+@pytest.mark.parametrize(("notice", "horizon"), [(0, 0), (30, 0), (0, 5), (30, 10)])
+@pytest.mark.parametrize("enrolled", [True, False])
+def test_a_booking_pages_week_reads_as_open_slots_reads_it(
+    educator, student, other_student, notice, horizon, enrolled
+):
+    from datetime import timedelta
+
+    from django.db.models import F
+    from django.utils import timezone
+
+    from scheduling import services
+    from scheduling.models import Booking, Slot
+    from scheduling.tests.factories import SlotFactory
+    from scheduling.views.utils import QuerysetWeekSource
+
+    course, other = CourseFactory(educator=educator), CourseFactory(educator=educator)
+    if enrolled:
+        Enrollment.objects.create(student=student, course=course)
+    policy = BookingPolicy.objects.create(
+        educator=educator, min_notice_hours=notice, horizon_days=horizon
+    )
+    now = timezone.now().replace(microsecond=0)
+    hours = (2, 20, 40, 60, 100, 150, 200, 300)
+    slots = [
+        SlotFactory(
+            educator=educator, course=course, starts_at=now + timedelta(hours=h), capacity=2
+        )
+        for h in hours
+    ]
+    SlotFactory(educator=educator, course=other, starts_at=now + timedelta(hours=41))
+    Booking.objects.create(slot=slots[2], student=student, status="pending")  # requested
+    Slot.objects.filter(pk=slots[2].pk).update(seats_taken=1)
+    Slot.objects.filter(pk=slots[3].pk).update(seats_taken=F("capacity"))  # full
+    services.slot_withdraw(slot=slots[4], by=educator, reason="Ill")
+    past = SlotFactory(educator=educator, course=course, starts_at=now + timedelta(hours=400))
+    Slot.objects.filter(pk=past.pk).update(
+        starts_at=now - timedelta(hours=3), ends_at=now - timedelta(hours=2)
+    )
+
+    fast = selectors.course_page_slots(course=course, student=student, policy=policy)
+    assert isinstance(fast, selectors.CourseOpenSlots)
+    orm = QuerysetWeekSource(
+        selectors.open_slots(course=course, student=student, policy=policy), course=course
+    )
+    assert fast.first_start() == orm.first_start() is not None
+    assert fast.exists() is orm.exists() is True
+    for start, end in ((0, 24), (0, 24 * 30), (50, 250), (1, 3), (500, 600)):
+        window = (now + timedelta(hours=start), now + timedelta(hours=end))
+        want = [_card(slot) for slot in orm.starting_between(*window)]
+        with CaptureQueriesContext(connection) as queries:
+            got = [_card(slot) for slot in fast.starting_between(*window)]
+        assert got == want
+        assert len(queries) == 1  # nothing deferred was read afterwards
+    marks = {
+        slot.pk: (slot.requested, slot.enrol_needed)
+        for slot in fast.starting_between(now, now + timedelta(days=30))
+    }
+    offered = [
+        slot.pk
+        for slot, h in zip(slots, hours, strict=True)
+        if h >= notice and (not horizon or h <= horizon * 24) and slot not in slots[3:5]
+    ]  # slots[3] is full, slots[4] withdrawn
+    assert list(marks) == offered
+    for pk, mark in marks.items():
+        assert mark == (pk == slots[2].pk, not enrolled)
+
+
+def test_a_buffer_or_a_daily_maximum_keeps_the_orms_open_slots(educator, student):
+    course = CourseFactory(educator=educator)
+    for changes in ({"buffer_minutes": 15}, {"daily_max": 2}):
+        policy = BookingPolicy(educator=educator, **changes)
+        slots = selectors.course_page_slots(course=course, student=student, policy=policy)
+        assert not isinstance(slots, selectors.CourseOpenSlots)
+        with pytest.raises(ValueError):
+            selectors.CourseOpenSlots(course, student=student, policy=policy)

@@ -73,36 +73,53 @@ def clamp_day(day: date, earliest: date) -> date:
     return min(max(day, earliest), latest)
 
 
+class QuerysetWeekSource:
+    """What `week_context` asks of a list of open slots, answered by an `open_slots(...)`
+    queryset (selectors.CourseOpenSlots answers the same for a course's booking page)."""
+
+    def __init__(self, open_slots, *, course=None):
+        self.open_slots, self.course = open_slots, course
+
+    def first_start(self) -> datetime | None:
+        first = self.open_slots.values("starts_at").first()
+        return first["starts_at"] if first else None
+
+    def starting_between(self, start: datetime, end: datetime) -> list[Slot]:
+        """Those starting in [start, end), with what a card shows (Slot.card_key) and no
+        more: a week is ~30 rows."""
+        week = self.open_slots.filter(starts_at__gte=start, starts_at__lt=end).select_related(None)
+        if self.course is None:
+            return list(week.select_related("course").only(*WEEK_CARD_FIELDS))
+        slots = list(week.only(*WEEK_CARD_FIELDS[:-1], "course_id"))
+        cache = Slot.course.field.set_cached_value  # what select_related would have set
+        for slot in slots:
+            cache(slot, self.course)
+        return slots
+
+    def exists(self) -> bool:
+        return self.open_slots.exists()
+
+
 def week_context(requested: date | None, open_slots, *, course=None) -> dict:
     """Seven days of a course's or mentor's open slots, in the viewer's timezone.
 
     The week starts on the requested day (`?start=`), else on the day of the first open
     slot, so the page opens where there is something to book; never before today.
     Two queries: the first open slot (without `start`) and the week's slots; a third
-    only for an empty requested week (is anything open at all?). Given the `course` all
-    the slots belong to (a course's booking page), each slot gets it instead of a join.
+    only for an empty requested week (is anything open at all?). `open_slots` is a
+    queryset, or anything with QuerysetWeekSource's methods; given the `course` all the
+    slots belong to (a course's booking page), each slot gets it instead of a join.
     """
+    if not hasattr(open_slots, "starting_between"):
+        open_slots = QuerysetWeekSource(open_slots, course=course)
     today = timezone.localdate()
     first, asked = None, requested is not None
     if requested is None:
-        first = open_slots.values("starts_at").first()
-        requested = timezone.localtime(first["starts_at"]).date() if first else today
+        first = open_slots.first_start()
+        requested = timezone.localtime(first).date() if first else today
     start = clamp_day(requested, today)
     days = [start + timedelta(days=n) for n in range(7)]
-    week = (
-        open_slots.filter(
-            starts_at__gte=day_start(start), starts_at__lt=day_start(days[-1] + timedelta(days=1))
-        )
-        # What a slot's card shows (Slot.card_key), nothing more: a week is ~30 rows.
-        .select_related(None)
-    )
-    if course is None:
-        slots = list(week.select_related("course").only(*WEEK_CARD_FIELDS))
-    else:
-        slots = list(week.only(*WEEK_CARD_FIELDS[:-1], "course_id"))
-        cache = Slot.course.field.set_cached_value  # what select_related would have set
-        for slot in slots:
-            cache(slot, course)
+    slots = open_slots.starting_between(day_start(start), day_start(days[-1] + timedelta(days=1)))
     by_day: dict[date, list] = {day: [] for day in days}
     for slot in slots:
         by_day.setdefault(timezone.localtime(slot.starts_at).date(), []).append(slot)
