@@ -391,33 +391,46 @@ def _changed_by_others(student: User, seen_at: datetime | None) -> tuple[str, li
     return sql + " LIMIT 1) IS NOT NULL", params
 
 
-class StudentRequests:
-    """A student's requests in My Requests order, read a page (a slice) at a time for
-    `Paginator` (which is told the count): each a `Booking` with its slot, the slot's
-    educator and course, and `is_upcoming`, `is_new`, `cancelled_by_id`; only the fields
-    the card shows are loaded (any other is deferred, as with `.only()`)."""
+class PagedRows:
+    """A list read a page (a slice) at a time for `Paginator`, which is told the count: one
+    hand-written query ending in `LIMIT %s OFFSET %s`, each row read by `reader` and made
+    into an object by `make(row, objects)`."""
+
+    reader: RowReader
 
     def __init__(self, sql: str, params: list):
         self.sql, self.params = sql, params
 
-    def __getitem__(self, index: slice) -> list[Booking]:
+    def make(self, row, objects: list):
+        raise NotImplementedError
+
+    def __getitem__(self, index: slice) -> list:
         start, stop = index.start or 0, index.stop
         if stop <= start:
             return []  # an empty tab: nothing to ask
         with connection.cursor() as cursor:
             cursor.execute(self.sql, [*self.params, stop - start, start])
             rows = cursor.fetchall()
-        requests = []
-        for row, objects in zip(rows, _CARD_READER.read_all(rows, connection), strict=True):
-            booking, slot, educator, course = objects
-            slot.educator = educator
-            slot.course = course if slot.course_id is not None else None
-            booking.slot = slot
-            upcoming, new, cancelled_by = row[_CARD_READER.width :]
-            booking.is_upcoming, booking.is_new = bool(upcoming), bool(new)
-            booking.cancelled_by_id = cancelled_by
-            requests.append(booking)
-        return requests
+        read = self.reader.read_all(rows, connection)
+        return [self.make(row, objects) for row, objects in zip(rows, read, strict=True)]
+
+
+class StudentRequests(PagedRows):
+    """A student's requests in My Requests order: each a `Booking` with its slot, the
+    slot's educator and course, and `is_upcoming`, `is_new`, `cancelled_by_id`; only the
+    fields the card shows are loaded (any other is deferred, as with `.only()`)."""
+
+    reader = _CARD_READER
+
+    def make(self, row, objects: list) -> Booking:
+        booking, slot, educator, course = objects
+        slot.educator = educator
+        slot.course = course if slot.course_id is not None else None
+        booking.slot = slot
+        upcoming, new, cancelled_by = row[_CARD_READER.width :]
+        booking.is_upcoming, booking.is_new = bool(upcoming), bool(new)
+        booking.cancelled_by_id = cancelled_by
+        return booking
 
 
 def student_requests_page(
@@ -479,35 +492,76 @@ def educator_bookings(*, educator: User, status: str | None = None) -> QuerySet[
     )
 
 
-# What a card on Session Requests reads (educator/requests.html, Booking.request_card_key).
-REQUEST_CARD_FIELDS = (
-    "slot",
-    "student",
-    "message",
-    "status",
-    "meeting_link",
-    "decision_note",
-    "created_at",
-    "rescheduled_from",
-    "slot__starts_at",
-    "slot__ends_at",
-    "slot__meeting_link",
-    "slot__course__title",
-    "student__first_name",
-    "student__last_name",
-    "student__username",
+# Session Requests (educator/requests.html, Booking.request_card_key): what a card reads
+# and no more (no educator row: it is the viewer; no course description or user
+# profile), and the tabs' numbers. The educator's second most visited page after the
+# calendar; its two queries are SQL of their own, as My Requests' are, for the same reason
+# (building and compiling them cost several times what the database takes to answer);
+# tests/test_rows.py checks both against `educator_bookings` on every database.
+_REQUEST_CARD = RowReader(
+    (
+        Booking,
+        fields_of(
+            Booking,
+            ("id", "slot", "student", "message", "status", "meeting_link", "decision_note")
+            + ("created_at", "rescheduled_from"),
+        ),
+    ),
+    (Slot, fields_of(Slot, ("id", "starts_at", "ends_at", "meeting_link", "course"))),
+    (Course, fields_of(Course, ("id", "title"))),
+    (User, fields_of(User, ("id", "username", "first_name", "last_name"))),
+)
+# Open requests soonest session first (then oldest request first); closed ones latest
+# session first.
+_REQUEST_ORDER = {
+    "open": f"{_SLOT}.starts_at, {_BOOKING}.created_at, {_BOOKING}.id",
+    "closed": f"{_SLOT}.starts_at DESC, {_BOOKING}.id DESC",
+}
+CLOSED_REQUEST_STATUSES = (
+    BookingStatus.COMPLETED,
+    BookingStatus.REJECTED,
+    BookingStatus.CANCELLED,
+)
+_EDUCATOR_REQUESTS_SQL = (
+    f"SELECT {_REQUEST_CARD.select_list()} FROM {_BOOKING}"
+    f" INNER JOIN {_SLOT} ON {_SLOT}.id = {_BOOKING}.slot_id"
+    f" LEFT OUTER JOIN {_COURSE} ON {_COURSE}.id = {_SLOT}.course_id"
+    f" INNER JOIN {_USER} ON {_USER}.id = {_BOOKING}.student_id"
+    f" WHERE {_BOOKING}.educator_id = %s AND {_BOOKING}.status = %s"
+    " ORDER BY <order> LIMIT %s OFFSET %s"
 )
 
 
-def educator_request_cards(*, educator: User, status: str) -> QuerySet[Booking]:
-    """`educator_bookings` with only the columns a request's card shows: no educator row
-    (it is the viewer), no course description or user profile."""
-    return (
-        educator_bookings(educator=educator, status=status)
-        .select_related(None)
-        .select_related("slot__course", "student")
-        .only(*REQUEST_CARD_FIELDS)
+class EducatorRequests(PagedRows):
+    """Requests on an educator's slots in one status, as `educator_bookings(...)` orders
+    them (closed ones latest session first): each a `Booking` with its slot, the slot's
+    course and the student, only the fields a card shows loaded."""
+
+    reader = _REQUEST_CARD
+
+    def make(self, row, objects: list) -> Booking:
+        booking, slot, course, student = objects
+        slot.course = course if slot.course_id is not None else None
+        booking.slot, booking.student = slot, student
+        return booking
+
+
+def educator_request_cards(*, educator: User, status: str) -> EducatorRequests:
+    """The cards of one Session Requests tab, a page at a time (see EducatorRequests)."""
+    order = _REQUEST_ORDER["closed" if status in CLOSED_REQUEST_STATUSES else "open"]
+    return EducatorRequests(
+        _EDUCATOR_REQUESTS_SQL.replace("<order>", order), [educator.pk, str(status)]
     )
+
+
+def educator_request_counts(*, educator: User) -> dict[str, int]:
+    """How many requests on the educator's slots are in each status (absent: none)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT status, COUNT(*) FROM {_BOOKING} WHERE educator_id = %s GROUP BY status",
+            [educator.pk],
+        )
+        return dict(cursor.fetchall())
 
 
 def published_courses() -> QuerySet[Course]:

@@ -288,3 +288,52 @@ def test_a_buffer_or_a_daily_maximum_keeps_the_orms_open_slots(educator, student
         assert not isinstance(slots, selectors.CourseOpenSlots)
         with pytest.raises(ValueError):
             selectors.CourseOpenSlots(course, student=student, policy=policy)
+
+
+def test_session_requests_cards_and_counts_read_as_educator_bookings_reads_them(
+    educator, other_educator
+):
+    from collections import Counter
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from scheduling import services
+    from scheduling.models import Booking, Slot
+    from scheduling.tests.factories import BookingFactory, SlotFactory, StudentFactory
+
+    course = CourseFactory(educator=educator, title="Graphs")
+    slots = [SlotFactory(educator=educator, course=course, capacity=3) for _ in range(4)]
+    slots.append(SlotFactory(educator=educator, capacity=3))  # no course
+    students = [StudentFactory(first_name=f"S{i}") for i in range(3)]
+    for slot in slots:
+        for student in students[:2]:
+            BookingFactory(slot=slot, student=student, message=f"Hi {slot.pk}")
+    BookingFactory(slot=SlotFactory(educator=other_educator), student=students[2])  # not theirs
+    pending = list(Booking.objects.filter(educator=educator).order_by("pk"))
+    services.booking_approve(booking=pending[0], by=educator, meeting_link="https://m.example/a")
+    services.booking_reject(booking=pending[1], by=educator, reason="Full week")
+    services.booking_cancel(booking=pending[2], by=pending[2].student, reason="Ill")
+    approved = pending[3]
+    services.booking_approve(booking=approved, by=educator, meeting_link="https://m.example/b")
+    Slot.objects.filter(pk=approved.slot_id).update(  # held: it can be completed
+        starts_at=timezone.now() - timedelta(hours=2), ends_at=timezone.now() - timedelta(hours=1)
+    )
+    services.booking_complete(booking=Booking.objects.get(pk=approved.pk), by=educator)
+
+    counts = selectors.educator_request_counts(educator=educator)
+    orm_counts = Counter(Booking.objects.for_educator(educator).values_list("status", flat=True))
+    assert counts == dict(orm_counts) and set(counts) == {
+        "pending", "approved", "rejected", "cancelled", "completed"
+    }  # fmt: skip
+    for status in ("pending", "approved", "completed", "rejected", "cancelled"):
+        orm = selectors.educator_bookings(educator=educator, status=status)
+        if status in ("completed", "rejected", "cancelled"):
+            orm = orm.order_by("-slot__starts_at", "-id")
+        want = [(b.pk, b.request_card_key) for b in orm]
+        cards = selectors.educator_request_cards(educator=educator, status=status)
+        for start, stop in ((0, 20), (0, 1), (1, 3), (5, 9)):
+            with CaptureQueriesContext(connection) as queries:
+                got = [(b.pk, b.request_card_key) for b in cards[start:stop]]
+            assert got == want[start:stop], status
+            assert len(queries) == (1 if stop > start else 0)  # nothing deferred read later

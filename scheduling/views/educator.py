@@ -303,12 +303,7 @@ REQUEST_TABS = ["pending", "approved", "completed", "rejected", "cancelled"]
 def _request_tabs(request: HttpRequest) -> tuple[tuple[str, str, int], ...]:
     """(status, label, count) per tab, in one query (grouped by status: cheaper to build
     than a filtered count per tab). A tuple, so the tabs can key a remembered fragment."""
-    counts = dict(
-        Booking.objects.for_educator(request.user)
-        .values_list("status")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    counts = selectors.educator_request_counts(educator=request.user)
     labels = dict(BookingStatus.choices)
     return tuple((s, labels[s], counts.get(s, 0)) for s in REQUEST_TABS)
 
@@ -316,8 +311,6 @@ def _request_tabs(request: HttpRequest) -> tuple[tuple[str, str, int], ...]:
 def _request_list_context(request: HttpRequest, status: str) -> dict:
     tabs = _request_tabs(request)
     bookings = selectors.educator_request_cards(educator=request.user, status=status)
-    if status in ("completed", "rejected", "cancelled"):
-        bookings = bookings.order_by("-slot__starts_at", "-id")
     counted = {value: count for value, _label, count in tabs}  # the tab's number is the total
     page, query_string = paginate(request, bookings, count=counted[status])
     return {
