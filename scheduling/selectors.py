@@ -564,6 +564,75 @@ def educator_request_counts(*, educator: User) -> dict[str, int]:
         return dict(cursor.fetchall())
 
 
+# Manage Availability (educator/availability.html, Slot.availability_key): a tab of the
+# educator's slots a page at a time with what a row shows, and the tab's count. The ORM's
+# querysets (three filters, `.only()` across the course, the past tab's grouped count of
+# attendees) cost the page more than a millisecond against a few tenths of SQL;
+# tests/test_rows.py checks each tab against `educator_slots` on every database.
+_AVAILABILITY_ROW = RowReader(
+    (
+        Slot,
+        fields_of(
+            Slot,
+            ("id", "course", "starts_at", "ends_at", "capacity", "seats_taken")
+            + ("requires_approval", "note", "withdrawn_at", "withdraw_reason"),
+        ),
+    ),
+    (Course, fields_of(Course, ("id", "title"))),
+)
+# Per tab: which of the educator's slots, their order, and whether a row counts who
+# attended (a finished session frees its seats, so "seats taken" says nothing there).
+_AVAILABILITY_TABS = {
+    "upcoming": (f"{_SLOT}.withdrawn_at IS NULL AND {_SLOT}.ends_at > %s", "", False),
+    "past": (f"{_SLOT}.withdrawn_at IS NULL AND {_SLOT}.ends_at <= %s", " DESC", True),
+    "withdrawn": (f"{_SLOT}.withdrawn_at IS NOT NULL", " DESC", False),
+}
+
+
+class EducatorSlotRows(PagedRows):
+    """A tab of Manage Availability: each a `Slot` with its course, only the fields a row
+    shows loaded, and `completed_count` (how many attended) on the past tab."""
+
+    reader = _AVAILABILITY_ROW
+
+    def __init__(self, sql: str, params: list, *, attended: bool):
+        super().__init__(sql, params)
+        self.attended = attended
+
+    def make(self, row, objects: list) -> Slot:
+        slot, course = objects
+        slot.course = course if slot.course_id is not None else None
+        if self.attended:
+            slot.completed_count = row[_AVAILABILITY_ROW.width]
+        return slot
+
+
+def educator_slot_tab(*, educator: User, show: str) -> tuple[EducatorSlotRows, int]:
+    """The educator's slots of one Manage Availability tab ("upcoming": not withdrawn and
+    not yet over, soonest first; "past": not withdrawn and over, latest first;
+    "withdrawn": latest first), to be read a page at a time, and how many there are."""
+    condition, direction, attended = _AVAILABILITY_TABS[show]
+    where = f" WHERE {_SLOT}.educator_id = %s AND {condition}"
+    params = [educator.pk]
+    if "%s" in condition:
+        params.append(connection.ops.adapt_datetimefield_value(timezone.now()))
+    columns, page_params = _AVAILABILITY_ROW.select_list(), params
+    if attended:
+        columns += (
+            f", (SELECT COUNT(*) FROM {_BOOKING} b WHERE b.slot_id = {_SLOT}.id AND b.status = %s)"
+        )
+        page_params = [BookingStatus.COMPLETED.value, *params]
+    sql = (
+        f"SELECT {columns} FROM {_SLOT}"
+        f" LEFT OUTER JOIN {_COURSE} ON {_COURSE}.id = {_SLOT}.course_id{where}"
+        f" ORDER BY {_SLOT}.starts_at{direction}, {_SLOT}.id{direction} LIMIT %s OFFSET %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {_SLOT}{where}", params)
+        count = cursor.fetchone()[0]
+    return EducatorSlotRows(sql, page_params, attended=attended), count
+
+
 def published_courses() -> QuerySet[Course]:
     return Course.objects.filter(is_published=True).select_related("educator")
 

@@ -337,3 +337,58 @@ def test_session_requests_cards_and_counts_read_as_educator_bookings_reads_them(
                 got = [(b.pk, b.request_card_key) for b in cards[start:stop]]
             assert got == want[start:stop], status
             assert len(queries) == (1 if stop > start else 0)  # nothing deferred read later
+
+
+def test_availability_tabs_read_as_educator_slots_reads_them(educator, other_educator, student):
+    from datetime import timedelta
+
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    from scheduling import services
+    from scheduling.models import Booking, BookingStatus, Slot
+    from scheduling.tests.factories import BookingFactory, SlotFactory
+
+    course = CourseFactory(educator=educator, title="Graphs")
+    slots = [SlotFactory(educator=educator, course=course, capacity=2) for _ in range(6)]
+    slots += [SlotFactory(educator=educator, note="Open to all") for _ in range(3)]
+    SlotFactory(educator=other_educator)  # not theirs
+    for slot in slots[:4]:
+        BookingFactory(slot=slot, student=student)
+    services.slot_withdraw(slot=slots[5], by=educator, reason="Ill")
+    services.slot_withdraw(slot=slots[8], by=educator, reason="")
+    now = timezone.now()
+    for n, slot in enumerate(slots[:3]):  # over: two of them held with an attendee
+        Slot.objects.filter(pk=slot.pk).update(
+            starts_at=now - timedelta(hours=10 - n), ends_at=now - timedelta(hours=9 - n)
+        )
+    Booking.objects.filter(slot__in=slots[:2]).update(status=BookingStatus.COMPLETED)
+
+    upcoming = selectors.educator_slots(educator=educator, upcoming=True)
+    past = selectors.educator_slots(educator=educator, upcoming=False)
+    orm = {
+        "upcoming": upcoming.filter(withdrawn_at__isnull=True),
+        "past": past.filter(withdrawn_at__isnull=True).annotate(
+            completed_count=Count("bookings", filter=Q(bookings__status=BookingStatus.COMPLETED))
+        ),
+        "withdrawn": Slot.objects.for_educator(educator)
+        .filter(withdrawn_at__isnull=False)
+        .order_by("-starts_at", "-id"),
+    }
+    sizes = {"upcoming": 4, "past": 3, "withdrawn": 2}
+    for show, queryset in orm.items():
+        want = [
+            (s.availability_key, s.course, getattr(s, "completed_count", None)) for s in queryset
+        ]
+        rows, count = selectors.educator_slot_tab(educator=educator, show=show)
+        assert count == len(want) == sizes[show]
+        for start, stop in ((0, 10), (0, 1), (1, 3), (3, 9)):
+            with CaptureQueriesContext(connection) as queries:
+                got = [
+                    (s.availability_key, s.course, getattr(s, "completed_count", None))
+                    for s in rows[start:stop]
+                ]
+            assert got == want[start:stop], show
+            assert len(queries) == 1  # nothing deferred read later
+    past_rows, _ = selectors.educator_slot_tab(educator=educator, show="past")
+    assert [s.completed_count for s in past_rows[0:10]] == [0, 1, 1]  # latest first

@@ -55,49 +55,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- availability
 
 
-# What a row of Manage Availability reads (educator/availability.html, Slot.availability_key).
-AVAILABILITY_ROW_FIELDS = (
-    "starts_at",
-    "ends_at",
-    "course__title",
-    "capacity",
-    "seats_taken",
-    "requires_approval",
-    "note",
-    "withdrawn_at",
-    "withdraw_reason",
-)
-
-
 @educator_required
 def availability(request: HttpRequest) -> HttpResponse:
     show = request.GET.get("show", "upcoming")
     if show not in ("upcoming", "past", "withdrawn"):
         show = "upcoming"
-    past = show == "past"
-    if show == "withdrawn":
-        # Withdrawn slots are not open, whatever their time: their own tab, greyed, with
-        # the reason, latest first.
-        slots = (
-            Slot.objects.for_educator(request.user)
-            .filter(withdrawn_at__isnull=False)
-            .order_by("-starts_at", "-id")
-        )
-    else:
-        slots = selectors.educator_slots(educator=request.user, upcoming=not past).filter(
-            withdrawn_at__isnull=True
-        )
-    # Only what a row shows: not the educator (the viewer) nor the course's description.
-    slots = slots.select_related(None).select_related("course").only(*AVAILABILITY_ROW_FIELDS)
-    count = None
-    if past:
-        # A finished session frees its seats, so "seats taken" says nothing there: count
-        # who attended instead, in the same query. The page count leaves that out (the
-        # same rows, without grouping them).
-        count = slots.count()
-        slots = slots.annotate(
-            completed_count=Count("bookings", filter=Q(bookings__status=BookingStatus.COMPLETED))
-        )
+    slots, count = selectors.educator_slot_tab(educator=request.user, show=show)
     page, query_string = paginate(request, slots, count=count)
     return render(
         request,
@@ -105,7 +68,7 @@ def availability(request: HttpRequest) -> HttpResponse:
         {
             "page_obj": page,
             "query_string": query_string,
-            "past": past,
+            "past": show == "past",
             "show": show,
             "now": timezone.now(),
         },
