@@ -72,16 +72,23 @@ class RowReader:
                 values[index] = converter(values[index], col, connection)
         return values
 
-    def read(self, row: Sequence, connection, converters: list | None = None) -> list[Model]:
-        values = self.convert(row, connection, converters)
-        objects, at, alias = [], 0, connection.alias
+    def convert_all(self, rows: Iterable[Sequence], connection) -> list[list]:
+        """`convert` of each row, with the database's converters looked up once."""
+        connection = connections[connection.alias]  # not through django.db.connection's proxy
+        converters = self.converters(connection)
+        return [self.convert(row, connection, converters) for row in rows]
+
+    def _objects(self, values: list, alias: str) -> list[Model]:
+        objects, at = [], 0
         for (model, _), names in zip(self.groups, self._names, strict=True):
             objects.append(model.from_db(alias, names, values[at : at + len(names)]))
             at += len(names)
         return objects
 
+    def read(self, row: Sequence, connection) -> list[Model]:
+        return self._objects(self.convert(row, connection), connection.alias)
+
     def read_all(self, rows: Iterable[Sequence], connection) -> list[list[Model]]:
         """`read` of each row, with the database's converters looked up once."""
-        connection = connections[connection.alias]  # not through django.db.connection's proxy
-        converters = self.converters(connection)
-        return [self.read(row, connection, converters) for row in rows]
+        alias = connection.alias
+        return [self._objects(values, alias) for values in self.convert_all(rows, connection)]

@@ -40,6 +40,10 @@ class Course(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def is_visible_to(self, user) -> bool:
+        """Published courses are everyone's to see; an unpublished one only its educator's."""
+        return self.is_published or (user.is_authenticated and self.educator_id == user.pk)
+
 
 class Enrollment(models.Model):
     student = models.ForeignKey(

@@ -200,6 +200,23 @@ _OPEN_IN_COURSE_PAGE = (
 )
 
 
+_COURSE_VISIBILITY = RowReader((Course, fields_of(Course, ("id", "educator", "is_published"))))
+
+
+def course_to_list(course_id: int) -> Course | None:
+    """The course whose slots a list shows, with only what decides who may see it
+    (`Course.is_visible_to`) loaded; None when there is none. One hand-written SELECT: the
+    ORM's lookup cost the course slots list a tenth of its time."""
+    if not pk_in_range(Course, course_id, connection):
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_COURSE_VISIBILITY.select_list()} FROM {_COURSE} WHERE id = %s", [course_id]
+        )
+        row = cursor.fetchone()
+    return None if row is None else _COURSE_VISIBILITY.read(row, connection)[0]
+
+
 class OpenCourseSlots:
     """A course's open slots as `open_slots(course=...).values(...)` gives them: slice it
     for a page of dicts (keys: the slot's columns, `educator__username`/`first_name`/
@@ -222,8 +239,10 @@ class OpenCourseSlots:
         with connection.cursor() as cursor:
             cursor.execute(_OPEN_IN_COURSE_PAGE, [*self._params(), stop - start, start])
             rows = cursor.fetchall()
-        convert = _OPEN_SLOT_ROW.convert
-        return [dict(zip(_OPEN_SLOT_KEYS, convert(row, connection), strict=True)) for row in rows]
+        return [
+            dict(zip(_OPEN_SLOT_KEYS, values, strict=True))
+            for values in _OPEN_SLOT_ROW.convert_all(rows, connection)
+        ]
 
 
 # A course booking page's week: `open_slots(course=, student=, policy=)` as the week

@@ -392,3 +392,24 @@ def test_availability_tabs_read_as_educator_slots_reads_them(educator, other_edu
             assert len(queries) == 1  # nothing deferred read later
     past_rows, _ = selectors.educator_slot_tab(educator=educator, show="past")
     assert [s.completed_count for s in past_rows[0:10]] == [0, 1, 1]  # latest first
+
+
+def test_the_course_a_slot_list_shows_reads_who_may_see_it(educator, other_educator, student):
+    from django.contrib.auth.models import AnonymousUser
+
+    published = CourseFactory(educator=educator, is_published=True)
+    draft = CourseFactory(educator=educator, is_published=False)
+    for course in (published, draft):
+        listed = selectors.course_to_list(course.pk)
+        assert (listed.pk, listed.educator_id, listed.is_published) == (
+            course.pk, educator.pk, course.is_published
+        )  # fmt: skip
+        assert listed.get_deferred_fields() >= {"title", "description"}
+    assert selectors.course_to_list(draft.pk + 1000) is None
+    assert selectors.course_to_list(10**20) is None
+    draft_row = selectors.course_to_list(draft.pk)
+    assert [draft_row.is_visible_to(u) for u in (educator, other_educator, student)] == [
+        True, False, False
+    ]  # fmt: skip
+    assert not draft_row.is_visible_to(AnonymousUser())
+    assert selectors.course_to_list(published.pk).is_visible_to(AnonymousUser())

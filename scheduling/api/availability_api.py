@@ -213,8 +213,8 @@ def educator_slots(request: HttpRequest, upcoming: bool = False, page: Page = 1)
     summary="A course's open slots with seats left",
 )
 def course_slots(request: HttpRequest, courseId: int, page: Page = 1):
-    course = get_object_or_404(Course.objects.only("is_published", "educator_id"), pk=courseId)
-    if not course.is_published and course.educator_id != request.user.pk:
+    course = selectors.course_to_list(courseId)
+    if course is None or not course.is_visible_to(request.user):
         raise ApiError(404, "No course with this id.")
     slots = selectors.OpenCourseSlots(course.pk)  # open_slots(course=course), as values
     return page_response(request, "Open slots", slots, _slot_serializer(request), page)

@@ -98,7 +98,7 @@ def mentors(request: HttpRequest) -> HttpResponse:
 def visible_course(request: HttpRequest, course_id: int) -> Course:
     """Published courses for everyone; an unpublished one only for its educator."""
     course = selectors.course_page_course(course_id, viewer=request.user)
-    if course is None or (not course.is_published and course.educator_id != request.user.pk):
+    if course is None or not course.is_visible_to(request.user):
         raise Http404("No such course.")
     return course
 
