@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -168,6 +168,16 @@ def _clashing_slot_ids(student: User, starts_at: datetime, ends_at: datetime) ->
             [student.pk, *map(str, ACTIVE_STATUSES), adapt(ends_at), adapt(starts_at)],
         )
         return {slot_id for (slot_id,) in cursor.fetchall()}
+
+
+def _move_seats(slot_id: int, by: int) -> None:
+    """Take (+1) or give back (-1) a seat of a locked slot, as
+    `Slot.objects.filter(pk=...).update(seats_taken=F("seats_taken") + by)` would; the
+    table's constraints still refuse a count outside 0..capacity (IntegrityError)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_SLOT} SET seats_taken = seats_taken + %s WHERE id = %s", [by, slot_id]
+        )
 
 
 def _lock_booking(booking: Booking) -> Booking:
@@ -499,7 +509,7 @@ def _transition(
     )
     freed = from_status in ACTIVE_STATUSES and to not in ACTIVE_STATUSES
     if freed:
-        Slot.objects.filter(pk=booking.slot_id).update(seats_taken=F("seats_taken") - 1)
+        _move_seats(booking.slot_id, -1)
         booking.slot.seats_taken = max(booking.slot.seats_taken - 1, 0)
     notifications.booking_changed(booking, actor=actor, from_status=from_status)
     if freed and not booking.slot.is_withdrawn:
@@ -568,7 +578,7 @@ def _create_booking(*, student: User, slot: Slot, message: str, actor: User | No
             meeting_link=slot.meeting_link if auto else "",
             decided_at=now if auto else None,
         )
-        Slot.objects.filter(pk=slot.pk).update(seats_taken=F("seats_taken") + 1)
+        _move_seats(slot.pk, +1)
     except IntegrityError as exc:
         # The constraints caught what the checks missed; raising rolls the whole
         # transaction back, so no savepoint is needed.
@@ -883,10 +893,10 @@ def booking_reschedule(*, booking: Booking, to_slot: Slot, by: User) -> Booking:
         # The new seat first: the constraint refuses it if the slot is somehow full, and
         # then nothing below has happened.
         try:
-            Slot.objects.filter(pk=new.pk).update(seats_taken=F("seats_taken") + 1)
+            _move_seats(new.pk, +1)
         except IntegrityError as exc:
             raise BookingError(errors.CONFLICT, errors.SLOT_FULL) from exc
-        Slot.objects.filter(pk=old.pk).update(seats_taken=F("seats_taken") - 1)
+        _move_seats(old.pk, -1)
         new.seats_taken += 1
         from_status = booking.status
         auto = not new.requires_approval
