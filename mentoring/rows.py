@@ -67,7 +67,9 @@ class RowReader:
     def convert(self, row: Sequence, connection, converters: list | None = None) -> list:
         """The leading columns' values as the ORM would read them."""
         values = list(row[: self.width])
-        for index, col, convert in converters or self.converters(connection):
+        if converters is None:
+            converters = self.converters(connection)
+        for index, col, convert in converters:
             for converter in convert:
                 values[index] = converter(values[index], col, connection)
         return values

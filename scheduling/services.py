@@ -10,8 +10,9 @@ import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, NotSupportedError, connection, transaction
 from django.db.models import Q
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from accounts.models import User
@@ -145,7 +146,14 @@ def _lock_slot_to_book(slot_id: int, *, student: User) -> Slot:
     """The slot, its row locked, with `educator` and `course` loaded and `enrolled`: whether
     `student` is enrolled in its course. Raises Slot.DoesNotExist as `.get()` would."""
     sql = _SLOT_TO_BOOK_SQL
-    if connection.features.has_select_for_update_of:
+    if connection.features.has_select_for_update:
+        # As select_for_update(of=...) refuses: a lock outside a transaction locks nothing.
+        if connection.get_autocommit():
+            raise TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction."
+            )
+        if not connection.features.has_select_for_update_of:
+            raise NotSupportedError("FOR UPDATE OF is not supported on this database backend.")
         sql += " " + connection.ops.for_update_sql(of=(connection.ops.quote_name(_SLOT),))
     with connection.cursor() as cursor:
         cursor.execute(sql, [student.pk, slot_id])
@@ -174,7 +182,9 @@ def _move_seats(slot_id: int, by: int) -> None:
     """Take (+1) or give back (-1) a seat of a locked slot, as
     `Slot.objects.filter(pk=...).update(seats_taken=F("seats_taken") + by)` would; the
     table's constraints still refuse a count outside 0..capacity (IntegrityError)."""
-    with connection.cursor() as cursor:
+    # As QuerySet.update(): a failed UPDATE marks the transaction for rollback, so no
+    # caller can commit the rest of it.
+    with transaction.mark_for_rollback_on_error(), connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {_SLOT} SET seats_taken = seats_taken + %s WHERE id = %s", [by, slot_id]
         )

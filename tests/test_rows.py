@@ -413,3 +413,149 @@ def test_the_course_a_slot_list_shows_reads_who_may_see_it(educator, other_educa
     ]  # fmt: skip
     assert not draft_row.is_visible_to(AnonymousUser())
     assert selectors.course_to_list(published.pk).is_visible_to(AnonymousUser())
+
+
+# Ties, boundaries and timezones: where a hand-written query could differ from its
+# queryset without the tests above noticing.
+
+
+def test_ties_in_the_request_tabs_break_as_the_orm_breaks_them(educator):
+    from django.utils import timezone
+
+    from scheduling.models import Booking, BookingStatus, Slot
+    from scheduling.tests.factories import BookingFactory, SlotFactory, StudentFactory
+
+    course = CourseFactory(educator=educator)
+    slots = [SlotFactory(educator=educator, course=course, capacity=10) for _ in range(3)]
+    students = [StudentFactory() for _ in range(4)]
+    for slot in slots:
+        for student in students:
+            BookingFactory(slot=slot, student=student)
+    first = slots[0]
+    Slot.objects.filter(pk__in=[s.pk for s in slots]).update(  # the same time: a tie
+        starts_at=first.starts_at, ends_at=first.ends_at
+    )
+    ids = list(
+        Booking.objects.filter(educator=educator).order_by("pk").values_list("pk", flat=True)
+    )
+    Booking.objects.filter(pk__in=ids).update(created_at=timezone.now())  # a tie too
+    statuses = ["pending", "rejected", "cancelled", "completed"]
+    for n, pk in enumerate(ids):
+        Booking.objects.filter(pk=pk).update(status=statuses[n % 4])
+    for status in statuses:
+        orm = selectors.educator_bookings(educator=educator, status=status)
+        if status != BookingStatus.PENDING:
+            orm = orm.order_by("-slot__starts_at", "-id")
+        want = [b.pk for b in orm]
+        assert len(want) == 3
+        cards = selectors.educator_request_cards(educator=educator, status=status)
+        for start, stop in ((0, 2), (1, 3), (0, 10), (2, 5)):
+            assert [c.pk for c in cards[start:stop]] == want[start:stop], status
+
+
+def test_ties_in_the_availability_tabs_break_as_the_orm_breaks_them(educator):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from scheduling.models import Slot
+    from scheduling.tests.factories import SlotFactory
+
+    slots = [SlotFactory(educator=educator) for _ in range(9)]
+    now, hour = timezone.now(), timedelta(hours=1)
+
+    def move(group, **changes):
+        Slot.objects.filter(pk__in=[s.pk for s in group]).update(**changes)
+
+    move(slots[:3], starts_at=now - 3 * hour, ends_at=now - 2 * hour)
+    move(slots[3:6], starts_at=now + 3 * hour, ends_at=now + 4 * hour)
+    move(slots[6:], withdrawn_at=now, starts_at=now + 3 * hour, ends_at=now + 4 * hour)
+    orm = {
+        "upcoming": selectors.educator_slots(educator=educator, upcoming=True),
+        "past": selectors.educator_slots(educator=educator, upcoming=False),
+        "withdrawn": Slot.objects.for_educator(educator).order_by("-starts_at", "-id"),
+    }
+    for show, queryset in orm.items():
+        queryset = queryset.filter(withdrawn_at__isnull=show != "withdrawn")
+        want = [s.pk for s in queryset]
+        rows, count = selectors.educator_slot_tab(educator=educator, show=show)
+        assert count == len(want) == 3
+        for start, stop in ((0, 2), (1, 3), (0, 10)):
+            assert [s.pk for s in rows[start:stop]] == want[start:stop], show
+
+
+def test_a_booking_weeks_notice_and_horizon_hold_at_their_boundaries(educator, student):
+    from datetime import timedelta
+    from unittest import mock
+
+    from django.utils import timezone
+
+    from scheduling.tests.factories import SlotFactory
+    from scheduling.views.utils import QuerysetWeekSource
+
+    course = CourseFactory(educator=educator)
+    Enrollment.objects.create(student=student, course=course)
+    policy = BookingPolicy.objects.create(educator=educator, min_notice_hours=5, horizon_days=2)
+    now = timezone.now().replace(microsecond=123456)
+    for hours in (5, 48, 6, 47):  # exactly at the notice and at the horizon, and inside
+        SlotFactory(educator=educator, course=course, starts_at=now + timedelta(hours=hours))
+    window = (now - timedelta(days=1), now + timedelta(days=9))
+    # A moment later the 5 h slot is inside the notice; a second earlier the 48 h one is
+    # past the horizon.
+    cases = {timedelta(0): (5, 6, 47, 48), timedelta(microseconds=1): (6, 47, 48)}
+    cases[timedelta(seconds=-1)] = (5, 6, 47)
+    for shift, offered in cases.items():
+        with mock.patch("django.utils.timezone.now", return_value=now + shift):
+            fast = selectors.CourseOpenSlots(course, student=student, policy=policy)
+            orm = QuerysetWeekSource(
+                selectors.open_slots(course=course, student=student, policy=policy), course=course
+            )
+            got = [s.starts_at - now for s in fast.starting_between(*window)]
+            want = [s.starts_at - now for s in orm.starting_between(*window)]
+        assert got == want == [timedelta(hours=h) for h in offered], shift
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Auckland", "America/Los_Angeles"])
+def test_a_booking_week_in_the_viewers_timezone_is_the_orms(educator, student, zone):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from scheduling.tests.factories import SlotFactory
+    from scheduling.views.utils import week_context
+
+    course = CourseFactory(educator=educator)
+    policy = BookingPolicy(educator=educator)
+    base = timezone.now() + timedelta(days=2)
+    for hours in range(0, 24 * 8, 3):
+        SlotFactory(educator=educator, course=course, starts_at=base + timedelta(hours=hours))
+
+    def week(source, start):
+        context = week_context(start, source, course=course)
+        days = [(day, [s.pk for s in slots]) for day, slots in context["week_days"]]
+        return context["week_key"], context["week_start"], days, context["week_count"]
+
+    with timezone.override(zone):
+        for start in (None, timezone.localdate() + timedelta(days=3)):
+            fast = selectors.CourseOpenSlots(course, student=student, policy=policy)
+            orm = selectors.open_slots(course=course, student=student, policy=policy)
+            got = week(fast, start)
+            assert got == week(orm, start) and got[3] > 0
+
+
+@pytest.mark.parametrize(("by", "taken"), [(1, 1), (-1, 0)])
+def test_a_seat_count_outside_the_capacity_is_refused_by_the_table(by, taken):
+    from django.db import IntegrityError, transaction
+
+    from scheduling import services
+    from scheduling.models import Slot
+    from scheduling.tests.factories import EducatorFactory, SlotFactory
+
+    slot = SlotFactory(educator=EducatorFactory(), capacity=1)
+    Slot.objects.filter(pk=slot.pk).update(seats_taken=taken)
+    with pytest.raises(IntegrityError) as refused, transaction.atomic():
+        services._move_seats(slot.pk, by)
+    assert "seats" in str(refused.value)  # what _create_booking tells SLOT_FULL by
+    services._move_seats(slot.pk, -by)
+    slot.refresh_from_db()
+    assert slot.seats_taken == taken - by

@@ -22,6 +22,7 @@ from scheduling.errors import BookingError
 from scheduling.models import Booking, BookingEvent, Slot
 from scheduling.tests.factories import (
     BookingFactory,
+    CourseFactory,
     EducatorFactory,
     SlotFactory,
     StudentFactory,
@@ -224,3 +225,31 @@ def test_sqlite_is_set_for_several_processes():
         assert cursor.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert cursor.execute("PRAGMA busy_timeout").fetchone() == (20_000,)
     assert connection.transaction_mode == "IMMEDIATE"
+
+
+def test_the_slot_a_request_locks_is_locked_alone(educator, student):
+    """The booking's read of its slot locks the slot row (as select_for_update(of=self)
+    did), not the course's nor the educator's."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: PostgreSQL only (SQLite's IMMEDIATE transaction holds all)")
+    from django.db import DatabaseError
+
+    course = CourseFactory(educator=educator)
+    slot = SlotFactory(educator=educator, course=course)
+
+    def try_lock(table: str, pk: int) -> bool:
+        def lock():
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"SELECT id FROM {table} WHERE id = %s FOR UPDATE NOWAIT", [pk])
+            return True
+
+        (outcome,) = race([lock])
+        assert outcome is True or isinstance(outcome, DatabaseError), outcome
+        return outcome is True
+
+    with transaction.atomic():
+        services._lock_slot_to_book(slot.pk, student=student)
+        assert not try_lock("scheduling_slot", slot.pk)
+        assert try_lock("scheduling_course", course.pk)
+        assert try_lock("accounts_user", educator.pk)
+    assert try_lock("scheduling_slot", slot.pk)
