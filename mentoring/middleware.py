@@ -71,5 +71,10 @@ class CSPMiddleware(BaseCSPMiddleware):
                 and not path.startswith(prefixes)
             ):
                 response[header] = value
-        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        request.csp_nonce = _NONCE_AFTER_RESPONSE
         return response
+
+
+# What django-csp puts on a request once its response is made: reading the nonce then
+# raises. It never holds a value, so one object serves every request.
+_NONCE_AFTER_RESPONSE = CheckableLazyObject(BaseCSPMiddleware._csp_nonce_post_response)
