@@ -200,6 +200,28 @@ _OPEN_IN_COURSE_PAGE = (
 )
 
 
+_SLOT_CHOSEN = RowReader((Slot, fields_of(Slot, ("id", "educator", "course"))))
+
+
+def slot_to_book(slot_id: int, *, course_id: int | None = None, educator_id: int | None = None):
+    """The slot a booking form names, if it is one of the course's (or the educator's):
+    only its id, educator and course loaded (the booking service reads the rest under its
+    lock); None when there is no such slot there."""
+    if not pk_in_range(Slot, slot_id, connection):
+        return None
+    column, value = (
+        ("course_id", course_id) if course_id is not None else ("educator_id", educator_id)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_SLOT_CHOSEN.select_list()} FROM {_SLOT} WHERE {_SLOT}.id = %s"
+            f" AND {_SLOT}.{column} = %s",
+            [slot_id, value],
+        )
+        row = cursor.fetchone()
+    return None if row is None else _SLOT_CHOSEN.read(row, connection)[0]
+
+
 _COURSE_VISIBILITY = RowReader((Course, fields_of(Course, ("id", "educator", "is_published"))))
 
 

@@ -559,3 +559,38 @@ def test_a_seat_count_outside_the_capacity_is_refused_by_the_table(by, taken):
     services._move_seats(slot.pk, -by)
     slot.refresh_from_db()
     assert slot.seats_taken == taken - by
+
+
+def test_the_slot_a_booking_form_names_is_read_within_its_course_or_educator(
+    educator, other_educator
+):
+    from scheduling.tests.factories import SlotFactory
+
+    course, other = CourseFactory(educator=educator), CourseFactory(educator=other_educator)
+    mine = SlotFactory(educator=educator, course=course)
+    loose = SlotFactory(educator=educator)  # no course
+    theirs = SlotFactory(educator=other_educator, course=other)
+    found = selectors.slot_to_book(mine.pk, course_id=course.pk)
+    assert (found.pk, found.educator_id, found.course_id) == (mine.pk, educator.pk, course.pk)
+    assert found.get_deferred_fields() >= {"starts_at", "capacity", "seats_taken"}
+    assert selectors.slot_to_book(theirs.pk, course_id=course.pk) is None
+    assert selectors.slot_to_book(loose.pk, course_id=course.pk) is None
+    assert selectors.slot_to_book(loose.pk, educator_id=educator.pk).pk == loose.pk
+    assert selectors.slot_to_book(mine.pk, educator_id=educator.pk).pk == mine.pk
+    assert selectors.slot_to_book(theirs.pk, educator_id=educator.pk) is None
+    for missing in (theirs.pk + 1000, 10**20, -(2**63) - 1):
+        assert selectors.slot_to_book(missing, course_id=course.pk) is None
+
+
+@pytest.mark.parametrize("sent", ["", "abc", "1.5", str(10**20), "{other}", "{missing}"])
+def test_a_booking_form_refuses_a_slot_it_does_not_offer(student, educator, other_educator, sent):
+    from scheduling.forms import BookingRequestForm
+    from scheduling.tests.factories import SlotFactory
+
+    course, other = CourseFactory(educator=educator), CourseFactory(educator=other_educator)
+    foreign = SlotFactory(educator=other_educator, course=other)
+    value = sent.format(other=foreign.pk, missing=foreign.pk + 1000)
+    form = BookingRequestForm({"slot": value, "message": "Hi"}, within={"course_id": course.pk})
+    assert not form.is_valid()
+    expected = "Choose a time." if sent == "" else "That time is no longer available; pick another."
+    assert form.errors["slot"] == [expected]

@@ -11,7 +11,7 @@ from accounts.models import User
 
 from .. import selectors
 from ..forms import BookingRequestForm
-from ..models import Booking, BookingEvent, Course, Enrollment, Slot
+from ..models import Booking, BookingEvent, Course, Enrollment
 from .student import handle_booking_form, requested_week
 from .utils import group_by_day, paginate, week_context
 
@@ -139,11 +139,10 @@ def mentor_detail(request: HttpRequest, mentor_id: int) -> HttpResponse:
         policy=selectors.policy_of(mentor),
     )
     week = week_context(requested_week(request), open_slots)
-    bookable = Slot.objects.filter(educator=mentor)  # the service checks enrolment
     form = None
     if is_student:
-        form = BookingRequestForm(
-            request.POST if request.method == "POST" else None, slots=bookable
+        form = BookingRequestForm(  # any of the mentor's slots: the service checks enrolment
+            request.POST if request.method == "POST" else None, within={"educator_id": mentor.pk}
         )
         if request.method == "POST":
             response = handle_booking_form(request, form)

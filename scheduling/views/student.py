@@ -14,7 +14,7 @@ from accounts.models import User
 from .. import errors, selectors, services
 from ..errors import BookingError
 from ..forms import BookingRequestForm, ReasonForm
-from ..models import Booking, BookingStatus, Slot
+from ..models import Booking, BookingStatus
 from .utils import paginate, parse_day, week_context
 
 
@@ -68,7 +68,7 @@ def book_session(request: HttpRequest, course_id: int) -> HttpResponse:
 
     course = visible_course(request, course_id)
     form = BookingRequestForm(
-        request.POST if request.method == "POST" else None, slots=Slot.objects.filter(course=course)
+        request.POST if request.method == "POST" else None, within={"course_id": course.pk}
     )
     if request.method == "POST":
         response = handle_booking_form(request, form)
