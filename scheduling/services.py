@@ -101,15 +101,10 @@ def _lock_user(user: User) -> None:
     list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))
 
 
-def _lock_slot(slot_id: int, *, related: tuple[str, ...] = (), **annotations) -> Slot:
-    """The slot, its row locked; `related` rows and `annotations` come in the same query
-    (the related rows are not locked)."""
-    slots = Slot.objects.select_for_update(of=("self",))
-    if related:
-        slots = slots.select_related(*related)
-    if annotations:
-        slots = slots.annotate(**annotations)
-    return slots.get(pk=slot_id)
+def _lock_slot(slot_id: int) -> Slot:
+    """The slot, its row locked (a booking request locks and reads more at once:
+    `_lock_slot_to_book`)."""
+    return Slot.objects.select_for_update(of=("self",)).get(pk=slot_id)
 
 
 # booking_request's reads inside its lock, as hand-written SQL: on SQLite the lock is the
