@@ -120,20 +120,9 @@ def test_a_page_login_then_the_next_page_is_still_logged_in(client, student):
 
 
 def test_after_signing_up_the_next_page_is_still_logged_in(client):
-    response = client.post(
-        "/accounts/signup/",
-        {
-            "username": "newcomer",
-            "first_name": "Nia",
-            "last_name": "Stone",
-            "email": "nia@example.com",
-            "role": "student",
-            "field": "",
-            "timezone": "UTC",
-            "password1": "a-Long-pass-2026",
-            "password2": "a-Long-pass-2026",
-        },
-    )
+    from accounts.tests.test_views import signup_data
+
+    response = client.post("/accounts/signup/", signup_data())
     assert response.status_code == 302
     assert client.session[BACKEND_SESSION_KEY] == "accounts.backends.UserBackend"
     assert client.get("/session-requests").status_code == 200  # not a redirect to log in
