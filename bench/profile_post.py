@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import secrets
 import sys
+from urllib.parse import urlencode
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -74,8 +75,11 @@ def main() -> int:
     )
     path = f"/course/{course.pk}/book-session"
     mine = reverse("scheduling:my-requests")
-    # One client (a new one builds the middleware again), a session per student.
-    client = Client()
+    # One client (a new one builds the middleware again), a session per student. As under
+    # wrk: a urlencoded form with its CSRF token checked (the test client sends multipart
+    # and skips the check by default).
+    client = Client(enforce_csrf_checks=True)
+    csrf = secrets.token_hex(16)
     sessions = []
     for user in students:
         client.cookies.clear()  # else logging in flushes the previous student's session
@@ -87,7 +91,9 @@ def main() -> int:
         session, slot = next(pairs)
         client.cookies.clear()  # a fresh visitor each time, as under wrk (no messages cookie)
         client.cookies[settings.SESSION_COOKIE_NAME] = session
-        response = client.post(path, {"slot": slot.pk, "message": "Bench"})
+        client.cookies[settings.CSRF_COOKIE_NAME] = csrf
+        body = urlencode({"csrfmiddlewaretoken": csrf, "slot": slot.pk, "message": "Bench"})
+        response = client.post(path, body, content_type="application/x-www-form-urlencoded")
         assert response.status_code == 302, response.status_code
         assert response["Location"] == mine, response["Location"]
 
