@@ -14,9 +14,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
+from mentoring.rows import RowWriter
+
 from .models import TEXT_MAX_LENGTH, CalendarFeed, Notification, NotificationKind
 
 WHEN_FORMAT = "D j M Y, H:i"
+# Written inside the change's transaction (a booking's: SQLite's one write lock), so its
+# INSERT is built once (mentoring/rows.py).
+_ROWS = RowWriter(Notification)
 
 
 def _fit(text: str) -> str:
@@ -36,7 +41,7 @@ def notify_many(notifications: Iterable[Notification]) -> list[Notification]:
     notifications = list(notifications)
     for notification in notifications:
         notification.text = _fit(notification.text)
-    return Notification.objects.bulk_create(notifications)
+    return _ROWS.insert(notifications)
 
 
 def mark_read(*, user, ids: Iterable[int] | None = None, now: datetime | None = None) -> int:

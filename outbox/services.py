@@ -17,11 +17,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from mentoring.rows import RowWriter
+
 from . import emails, tasks
 from .models import Kind, Message, State
 
 logger = logging.getLogger(__name__)
 
+_ROWS = RowWriter(Message)
 SWEEP_BATCH = 500
 NO_ADDRESS = "The recipient has no email address."
 NO_LONGER_RELEVANT = "Not sent: the session is no longer approved or the moment has passed."
@@ -31,8 +34,9 @@ WORKER_DIED = "The worker stopped while sending; sending again."
 def queue(specs: list[dict]) -> list[Message]:
     """Record messages inside the caller's transaction, to be delivered if it commits:
     a change that rolls back sends nothing, and a commit never waits on mail."""
-    # One INSERT for all of them (ids come back on PostgreSQL and SQLite ≥ 3.35).
-    messages = Message.objects.bulk_create([Message(**spec) for spec in specs])
+    # One INSERT for all of them, built once (mentoring/rows.py): it runs inside the
+    # change's transaction, a booking's among them (SQLite's one write lock).
+    messages = _ROWS.insert([Message(**spec) for spec in specs])
     if messages:
         tasks.deliver_if_committed([m.pk for m in messages])
     return messages

@@ -16,7 +16,7 @@ from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from accounts.models import User
-from mentoring.rows import RowReader, fields_of
+from mentoring.rows import RowReader, RowWriter, fields_of
 
 from . import errors, notifications
 from .errors import BookingError
@@ -509,9 +509,7 @@ def _transition(
     for name, value in fields.items():
         setattr(booking, name, value)
     booking.save(update_fields=["status", "updated_at", *fields])
-    BookingEvent.objects.create(
-        booking=booking, actor=actor, from_status=from_status, to_status=to, note=note
-    )
+    _record_event(booking, actor=actor, from_status=from_status, note=note)
     freed = from_status in ACTIVE_STATUSES and to not in ACTIVE_STATUSES
     if freed:
         _move_seats(booking.slot_id, -1)
@@ -520,6 +518,21 @@ def _transition(
     if freed and not booking.slot.is_withdrawn:
         waitlist_offer_seats(slot_id=booking.slot_id)
     return booking
+
+
+# The rows of a new booking are written inside the write lock (SQLite's is one for the whole
+# database): these skip building the ORM's INSERT each time (mentoring/rows.py).
+_BOOKING_ROWS = RowWriter(Booking)
+_EVENT_ROWS = RowWriter(BookingEvent)
+
+
+def _record_event(booking: Booking, *, actor: User | None, from_status: str, note: str = ""):
+    """One line of the booking's history: its change from `from_status` to its status now."""
+    event = BookingEvent(
+        booking=booking, actor=actor, from_status=from_status, to_status=booking.status, note=note
+    )
+    _EVENT_ROWS.insert([event])
+    return event
 
 
 def _refuse_transition(booking: Booking, action: str) -> BookingError:
@@ -574,7 +587,7 @@ def _create_booking(*, student: User, slot: Slot, message: str, actor: User | No
     auto = not slot.requires_approval
     status = BookingStatus.APPROVED if auto else BookingStatus.PENDING
     try:
-        booking = Booking.objects.create(
+        booking = Booking(
             slot=slot,
             student=student,
             educator_id=slot.educator_id,
@@ -583,6 +596,7 @@ def _create_booking(*, student: User, slot: Slot, message: str, actor: User | No
             meeting_link=slot.meeting_link if auto else "",
             decided_at=now if auto else None,
         )
+        _BOOKING_ROWS.insert([booking])
         _move_seats(slot.pk, +1)
     except IntegrityError as exc:
         # The constraints caught what the checks missed; raising rolls the whole
@@ -595,9 +609,7 @@ def _create_booking(*, student: User, slot: Slot, message: str, actor: User | No
     note = "Booked without approval" if auto else ""
     if actor is None:
         note = "Offered from the waitlist" + (" and booked" if auto else "")
-    BookingEvent.objects.create(
-        booking=booking, actor=actor, from_status="", to_status=status, note=note
-    )
+    _record_event(booking, actor=actor, from_status="", note=note)
     notifications.booking_changed(
         booking, actor=actor, from_status="", event="" if actor else "waitlist_offer"
     )
@@ -911,11 +923,10 @@ def booking_reschedule(*, booking: Booking, to_slot: Slot, by: User) -> Booking:
         booking.meeting_link = new.meeting_link if auto else ""
         booking.decided_at = timezone.now() if auto else None
         booking.save()
-        BookingEvent.objects.create(
-            booking=booking,
+        _record_event(
+            booking,
             actor=by,
             from_status=from_status,
-            to_status=booking.status,
             note=f"Rescheduled from {old.starts_at:%Y-%m-%d %H:%M} UTC",
         )
         notifications.booking_changed(
