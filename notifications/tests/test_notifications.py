@@ -268,3 +268,29 @@ def test_admin_lists_notifications(client, staff, booking):
     assert response.status_code == 302
     note.refresh_from_db()
     assert note.read_at is not None
+
+
+def test_the_time_reads_as_djangos_date_format_reads_it(booking, berlin_educator):
+    """The text names the time exactly as the pages' `when` filter does (both remembered
+    by mentoring/formats.py), including the day name and the zone's abbreviation."""
+    from django.utils.dateformat import format as date_format
+
+    moment = timezone.localtime(booking.slot.starts_at, berlin_educator.zoneinfo)
+    expected = f"{date_format(moment, 'D j M Y, H:i')} {moment.tzname()}"
+    assert f"the session on {expected}" in only(berlin_educator).text
+
+
+def test_a_notifications_link_keeps_the_sites_script_prefix(berlin_educator, tokyo_student):
+    """The page paths are reversed once per prefix: a site served under /mentoring/ links
+    there, and one at the root at the root."""
+    from django.urls import clear_script_prefix, set_script_prefix
+
+    set_script_prefix("/mentoring/")
+    try:
+        under = BookingFactory(slot=SlotFactory(educator=berlin_educator), student=tokyo_student)
+    finally:
+        clear_script_prefix()
+    at_root = BookingFactory(slot=SlotFactory(educator=berlin_educator), student=tokyo_student)
+    urls = dict(Notification.objects.values_list("booking_id", "url"))
+    assert urls[under.pk].startswith("/mentoring/educator/session-requests?")
+    assert urls[at_root.pk].startswith("/educator/session-requests?")

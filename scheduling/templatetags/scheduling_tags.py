@@ -5,44 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 
 from django import template
-from django.utils import timezone, translation
-from django.utils.dateformat import format as date_format
+from django.utils import timezone
+
+from mentoring import formats
 
 from .. import selectors, services
 
 register = template.Library()
 
-# Formatted dates by everything their text depends on: the wall-clock time, its offset and
-# zone name, the format and the language. Pages show the same days and times over and over
-# (a week of slots, a list of requests); Django's formatter is the slow part of a row.
-_FORMATTED: dict[tuple, str] = {}
-_FORMATTED_MAX = 20_000
-
-
-def _format(local: datetime, fmt: str) -> str:
-    key = (
-        local.replace(tzinfo=None),
-        local.utcoffset(),
-        local.tzname(),
-        fmt,
-        translation.get_language(),
-    )
-    text = _FORMATTED.get(key)
-    if text is None:
-        if len(_FORMATTED) >= _FORMATTED_MAX:
-            _FORMATTED.clear()
-        text = _FORMATTED[key] = date_format(local, fmt)
-    return text
-
 
 @register.filter
-def when(value: datetime | None, fmt: str = "D j M Y, H:i") -> str:
+def when(value: datetime | None, fmt: str = formats.WHEN_FORMAT) -> str:
     """A datetime in the viewer's timezone (activated per request) with its abbreviation,
     e.g. "Mon 23 Nov 2026, 10:00 GMT"."""
-    if value is None:
-        return ""
-    local = timezone.localtime(value)
-    return f"{_format(local, fmt)} {local.tzname()}"
+    return "" if value is None else formats.when(value, fmt=fmt)
 
 
 @register.filter
@@ -72,7 +48,7 @@ def local_day(value: datetime | None) -> str:
     """The date of a datetime in the viewer's timezone, e.g. "Monday 23 November"."""
     if value is None:
         return ""
-    return _format(timezone.localtime(value), "l j F")
+    return formats.format_local(timezone.localtime(value), "l j F")
 
 
 @register.simple_tag
