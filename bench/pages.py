@@ -313,17 +313,26 @@ def prepare(budget: int, results_dir: Path) -> dict:
         expire = datetime.now(UTC) + timedelta(days=1)
         return key, Session(session_key=key, session_data=store.encode(data), expire_date=expire)
 
-    # The POSTs: new students, each enrolled, each with a slot of its own far ahead.
+    # The POSTs: new students, each enrolled, each with a slot of its own far ahead, in a
+    # course of an educator of their own: the thousands of slots wrk may need would
+    # otherwise be the busy course's and educator's, and the lists measured (course slots,
+    # getSession) would count them.
     start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=200)
+    post_educator = User.objects.create(
+        username="bench-post-educator", role=User.Role.EDUCATOR, password="!"
+    )
+    post_course = Course.objects.create(
+        educator=post_educator, title="Booking POST course", is_published=True
+    )
     posters = User.objects.bulk_create(
         User(username=f"bench-post-{i:05d}", role=User.Role.STUDENT, password="!")
         for i in range(budget + 1)
     )
-    Enrollment.objects.bulk_create(Enrollment(student=u, course=course) for u in posters)
+    Enrollment.objects.bulk_create(Enrollment(student=u, course=post_course) for u in posters)
     slots = Slot.objects.bulk_create(
         Slot(
-            educator=educator,
-            course=course,
+            educator=post_educator,
+            course=post_course,
             starts_at=start + timedelta(hours=i),
             ends_at=start + timedelta(hours=i, minutes=30),
             capacity=1,
@@ -345,6 +354,7 @@ def prepare(budget: int, results_dir: Path) -> dict:
     post_file.write_text("".join(f"{c}\t{b}\n" for c, b in pairs[1:]))
     return {
         "course": course.pk,
+        "post_course": post_course.pk,
         "educator": educator.pk,
         "student_cookie": f"sessionid={session_for(student)[0]}; csrftoken={csrf}",
         "educator_cookie": f"sessionid={session_for(educator)[0]}; csrftoken={csrf}",
@@ -368,7 +378,7 @@ def paths(fixture: dict) -> dict[str, tuple[str, str]]:
         "availability": ("/educator/availability", "educator"),
         "api_course_slots": (f"/api/availability/course/{course}", "student"),
         "get_session": (f"/session/getSession/{educator}", "anonymous"),
-        "booking_post": (f"/course/{course}/book-session", "poster"),
+        "booking_post": (f"/course/{fixture['post_course']}/book-session", "poster"),
     }
 
 

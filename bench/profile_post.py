@@ -12,9 +12,9 @@ from __future__ import annotations
 import argparse
 import secrets
 import sys
-from urllib.parse import urlencode
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
