@@ -316,10 +316,17 @@ def prepare(budget: int, results_dir: Path) -> dict:
     # The POSTs: new students, each enrolled, each with a slot of its own far ahead, in a
     # course of an educator of their own: the thousands of slots wrk may need would
     # otherwise be the busy course's and educator's, and the lists measured (course slots,
-    # getSession) would count them.
+    # getSession) would count them. Like the busy educator, this one has an address and a
+    # timezone: each booking writes its notification, email and delivery task.
     start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=200)
     post_educator = User.objects.create(
-        username="bench-post-educator", role=User.Role.EDUCATOR, password="!"
+        username="bench-post-educator",
+        role=User.Role.EDUCATOR,
+        first_name="Poster",
+        last_name="Educator",
+        email="bench-post-educator@example.com",
+        timezone=educator.timezone,
+        password="!",
     )
     post_course = Course.objects.create(
         educator=post_educator, title="Booking POST course", is_published=True
