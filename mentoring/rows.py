@@ -142,6 +142,8 @@ class RowWriter:
             return objs
         connection = connections[using]
         size = connection.ops.bulk_batch_size(self.fields, objs) or len(objs)
+        for obj in objs:  # as bulk_create: refuse unsaved related objects, take their ids
+            obj._prepare_related_fields_for_save(operation_name="bulk_create")
         if self.signals:
             for obj in objs:
                 signals.pre_save.send(

@@ -98,6 +98,17 @@ def test_many_rows_come_back_with_their_own_ids_in_order(educator):
     assert all(stored[row.pk] == row.text for row in rows)
 
 
+def test_a_related_object_saved_after_it_was_assigned_is_taken_by_its_id(student, educator):
+    booking = Booking(slot=SlotFactory(educator=educator), student=student, educator_id=0)
+    booking.educator_id = educator.pk
+    event = BookingEvent(booking=booking, to_status="pending")  # the booking has no id yet
+    with pytest.raises(ValueError, match="unsaved related object"):
+        RowWriter(BookingEvent).insert([event])
+    RowWriter(Booking).insert([booking])
+    RowWriter(BookingEvent).insert([event])
+    assert _stored(BookingEvent, event.pk)["booking_id"] == booking.pk
+
+
 def test_nothing_to_write_writes_nothing(django_assert_num_queries):
     with django_assert_num_queries(0):
         assert RowWriter(Notification).insert([]) == []
