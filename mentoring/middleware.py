@@ -22,6 +22,10 @@ PER_RESPONSE = (
     "_csp_replace_ro",
 )
 POLICY_SETTINGS = {"CONTENT_SECURITY_POLICY", "CONTENT_SECURITY_POLICY_REPORT_ONLY", "DEBUG"}
+# A JSON body is data, never a page: nothing in it may load or frame anything (OWASP's
+# header for APIs). Stricter than the pages' policy, and 180 bytes shorter on every API
+# response.
+JSON_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
 
 @cache
@@ -50,7 +54,8 @@ def _forget_policies(*, setting, **kwargs) -> None:
 
 
 class CSPMiddleware(BaseCSPMiddleware):
-    """Same headers as django-csp's; the settings' policy is built once per process.
+    """Same headers as django-csp's; the settings' policy is built once per process, and a
+    JSON response gets JSON_POLICY instead.
 
     A response that asks for its own policy (django-csp's decorators) or a request that used
     a nonce goes through django-csp unchanged.
@@ -64,13 +69,14 @@ class CSPMiddleware(BaseCSPMiddleware):
         if response.status_code in (404, 500) and settings.DEBUG:
             return response  # Django's debug pages, as django-csp leaves them
         path = request.path_info
+        json = response.get("Content-Type", "").startswith("application/json")
         for header, value, exempt, prefixes in _policies():
             if (
                 header not in response
                 and not getattr(response, exempt, False)
                 and not path.startswith(prefixes)
             ):
-                response[header] = value
+                response[header] = JSON_POLICY if json and header == HEADER else value
         request.csp_nonce = _NONCE_AFTER_RESPONSE
         return response
 

@@ -79,6 +79,19 @@ def test_the_csp_header_is_django_csps_policy(client, db):
     assert HEADER_REPORT_ONLY not in response.headers
 
 
+def test_a_json_response_may_load_and_frame_nothing(client, db):
+    """The API's answers (and the pages') are strict: JSON gets `default-src 'none'`."""
+    for path in ("/api/courses", "/api/no-such-thing"):
+        response = client.get(path)
+        assert response["Content-Type"].startswith("application/json"), path
+        assert _directives(response.headers[HEADER]) == {
+            "default-src 'none'",
+            "frame-ancestors 'none'",
+        }, path
+    page = client.get("/")
+    assert "script-src 'self'" in page.headers[HEADER]
+
+
 def test_the_csp_header_follows_a_change_of_settings(client, db, settings):
     settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": [NONE]}}
     settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {"img-src": [SELF]}}
