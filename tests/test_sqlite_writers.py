@@ -7,6 +7,7 @@ import os
 import signal
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection, transaction
@@ -83,9 +84,16 @@ def _hold_for(path: str, seconds: float) -> threading.Thread:
     return thread
 
 
-def test_a_waiting_writer_gets_the_lock_when_the_holder_lets_go(tmp_path):
+def test_a_waiting_writer_gets_the_lock_when_the_holder_lets_go(tmp_path, monkeypatch):
     """In the main thread the wait blocks (no naps): it ends when the holder lets go, and
     leaves the process's alarm as it found it."""
+    from mentoring.sqlite3 import base
+
+    def no_naps(seconds):
+        raise AssertionError("the main thread polled instead of waiting blocked")
+
+    # Only the lock's module loses its naps (the holder's thread still sleeps).
+    monkeypatch.setattr(base, "time", SimpleNamespace(monotonic=time.monotonic, sleep=no_naps))
     path = str(tmp_path / "db-writers.lock")
     handler = signal.getsignal(signal.SIGALRM)
     holder = _hold_for(path, 0.1)
@@ -129,6 +137,20 @@ def test_a_writer_polls_when_the_alarm_is_taken(tmp_path):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        os.close(fd)
+        holder.join()
+
+
+def test_a_writer_with_no_time_to_wait_gives_up_at_once(tmp_path):
+    """A busy timeout of 0 asks for no wait: a zero alarm would never ring."""
+    path = str(tmp_path / "db-writers.lock")
+    holder = _hold_for(path, 0.3)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        started = time.monotonic()
+        assert not flock_within(fd, 0)
+        assert time.monotonic() - started < 0.2
+    finally:
         os.close(fd)
         holder.join()
 

@@ -53,7 +53,8 @@ def flock_within(fd: int, timeout: float) -> bool:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         return True
     except BlockingIOError:
-        pass
+        if timeout <= 0:  # no wait asked for (and a zero alarm would never ring)
+            return False
     if threading.current_thread() is threading.main_thread() and signal.getitimer(
         signal.ITIMER_REAL
     ) == (0.0, 0.0):
