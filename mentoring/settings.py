@@ -109,9 +109,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     sqlite_options.setdefault("transaction_mode", "IMMEDIATE")
     sqlite_options.setdefault("timeout", 20)
     sqlite_options.setdefault("init_command", "PRAGMA journal_mode=WAL")
-    # The same backend, with writers queued on a file lock that hands over at once
-    # (mentoring/sqlite3/base.py) instead of SQLite's sleeping retries.
-    DATABASES["default"]["ENGINE"] = "mentoring.sqlite3"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
     "PG_PREPARED_STATEMENTS", default=True
 ):

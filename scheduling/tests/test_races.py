@@ -9,6 +9,7 @@ take at BEGIN while the busy timeout makes the others queue instead of failing.
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from collections import Counter
@@ -225,6 +226,16 @@ def test_sqlite_is_set_for_several_processes():
         assert cursor.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert cursor.execute("PRAGMA busy_timeout").fetchone() == (20_000,)
     assert connection.transaction_mode == "IMMEDIATE"
+
+
+def test_writers_wait_their_turn_without_signals_or_timers(educator, student):
+    """A web worker's writes leave its signal handlers and interval timer alone: waiting for
+    the write lock is SQLite's busy timeout, nothing of ours."""
+    alarm_before = signal.getsignal(signal.SIGALRM)
+    slot = SlotFactory(educator=educator)
+    services.booking_request(student=student, slot=slot, message="Hello")
+    assert signal.getsignal(signal.SIGALRM) is alarm_before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
 
 
 def test_the_slot_a_request_locks_is_locked_alone(educator, student):
