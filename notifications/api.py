@@ -19,7 +19,7 @@ from scheduling.api.schemas import ERRORS, Id, Page, envelope_of
 from . import services
 from .models import Notification
 
-router = Router(tags=["Notifications"])
+router = Router(tags=["Notifications"], auth=session_auth)
 
 MAX_IDS = 500
 IDS_OR_ALL = 'Send {"ids": [...]} or {"all": true}.'
@@ -62,7 +62,6 @@ def notification_data(notification: Notification) -> dict:
 
 @router.get(
     "/api/notifications",
-    auth=session_auth,
     response={200: NotificationListEnvelope, **ERRORS},
     summary="The logged-in user's notifications, newest first (?unread=true: unread only)",
 )
@@ -75,7 +74,6 @@ def notification_list(request: HttpRequest, unread: bool = False, page: Page = 1
 
 @router.put(
     "/api/notifications/read",
-    auth=session_auth,
     response={200: MarkedEnvelope, **ERRORS},
     summary='Mark notifications read: {"ids": [...]} or {"all": true}',
 )

@@ -40,7 +40,7 @@ from .schemas import (
     SlotUpdateIn,
 )
 
-router = Router(tags=["Availability / Session-request API"])
+router = Router(tags=["Availability / Session-request API"], auth=session_auth)
 
 
 # The columns `slot_data` reads. Lists and single slots alike are read as these values:
@@ -165,7 +165,6 @@ def _booking(request_id: int) -> Booking:
 
 @router.post(
     "/api/availability/create",
-    auth=session_auth,
     response={201: SlotEnvelope, **ERRORS},
     summary="Create an availability slot",
 )
@@ -186,7 +185,6 @@ def create_slot(request: HttpRequest, payload: SlotIn):
 
 @router.get(
     "/api/availability/educator/slots",
-    auth=session_auth,
     response={200: SlotListEnvelope, **ERRORS},
     summary="The logged-in educator's slots (?upcoming=true: not yet ended, not withdrawn)",
 )
@@ -208,7 +206,6 @@ def educator_slots(request: HttpRequest, upcoming: bool = False, page: Page = 1)
 
 @router.get(
     "/api/availability/course/{int:courseId}",
-    auth=session_auth,
     response={200: SlotListEnvelope, **ERRORS},
     summary="A course's open slots with seats left",
 )
@@ -222,7 +219,6 @@ def course_slots(request: HttpRequest, courseId: int, page: Page = 1):
 
 @router.put(
     "/api/availability/update/{int:slotId}",
-    auth=session_auth,
     response={200: SlotEnvelope, **ERRORS},
     summary="Change a slot (only the fields sent change)",
 )
@@ -252,7 +248,6 @@ def update_slot(request: HttpRequest, slotId: int, payload: SlotUpdateIn | None 
 
 @router.delete(
     "/api/availability/delete/{int:slotId}",
-    auth=session_auth,
     response={200: EmptyEnvelope, **ERRORS},
     summary="Withdraw a slot; its pending and approved requests are cancelled",
 )
@@ -267,7 +262,6 @@ def delete_slot(request: HttpRequest, slotId: int):
 
 @router.post(
     "/api/session/request",
-    auth=session_auth,
     response={201: RequestEnvelope, **ERRORS},
     summary="Request a seat in a slot",
 )
@@ -284,7 +278,6 @@ def request_session(request: HttpRequest, payload: RequestIn):
 
 @router.get(
     "/api/session/my-requests",
-    auth=session_auth,
     response={200: RequestListEnvelope, **ERRORS},
     summary="The logged-in student's requests, newest first",
 )
@@ -296,7 +289,6 @@ def my_requests(request: HttpRequest, status: str | None = None, page: Page = 1)
 
 @router.get(
     "/api/session/educator/requests",
-    auth=session_auth,
     response={200: RequestListEnvelope, **ERRORS},
     summary="Requests on the logged-in educator's slots",
 )
@@ -308,7 +300,6 @@ def educator_requests(request: HttpRequest, status: str | None = None, page: Pag
 
 @router.put(
     "/api/session/approve/{int:requestId}",
-    auth=session_auth,
     response={200: RequestEnvelope, **ERRORS},
     summary="Approve a pending request (meetingLink defaults to the slot's)",
 )
@@ -323,7 +314,6 @@ def approve(request: HttpRequest, requestId: int, payload: ApproveIn | None = No
 
 @router.put(
     "/api/session/reject/{int:requestId}",
-    auth=session_auth,
     response={200: RequestEnvelope, **ERRORS},
     summary="Reject a pending request with a reason",
 )
@@ -338,7 +328,6 @@ def reject(request: HttpRequest, requestId: int, payload: RejectIn | None = None
 
 @router.put(
     "/api/session/cancel/{int:requestId}",
-    auth=session_auth,
     response={200: RequestEnvelope, **ERRORS},
     summary="Cancel one's own pending or approved request before it starts",
 )
@@ -353,7 +342,6 @@ def cancel(request: HttpRequest, requestId: int, payload: CancelIn | None = None
 
 @router.put(
     "/api/session/complete/{int:requestId}",
-    auth=session_auth,
     response={200: RequestEnvelope, **ERRORS},
     summary="Mark an approved session completed, once it has started",
 )
@@ -375,6 +363,7 @@ def _courses_for(user):
 
 @router.get(
     "/api/courses",
+    auth=None,  # public
     response={200: CourseListEnvelope, **ERRORS},
     summary="Published courses (enrolled: whether the logged-in student is enrolled)",
 )
@@ -384,7 +373,6 @@ def courses(request: HttpRequest, page: Page = 1):
 
 @router.post(
     "/api/courses/{int:courseId}/enroll",
-    auth=session_auth,
     response={200: EnrollmentEnvelope, 201: EnrollmentEnvelope, **ERRORS},
     summary="Enrol the logged-in student (idempotent)",
 )

@@ -24,29 +24,13 @@ from scheduling.models import (
 
 from .availability_api import request_data
 from .core import INVALID_INPUT, ApiError, envelope, paginate, require_role, session_auth, utc_iso
+from .fields import POLICY_NAMES
 from .schemas import ERRORS, Id, Page, RequestEnvelope, Text, envelope_of
 
-router = Router(tags=["Weekly availability, policies, reschedule, waitlists"])
+router = Router(tags=["Weekly availability, policies, reschedule, waitlists"], auth=session_auth)
 
 HHMM = Annotated[Text, Field(pattern=r"^\d{2}:\d{2}$", examples=["14:00"])]
 Weekday = Annotated[StrictInt, Field(ge=1, le=7, description="ISO weekday: 1 Monday … 7 Sunday")]
-PATTERN_FIELD_NAMES = {
-    "weekdays": "weekdays",
-    "start_time": "startTime",
-    "end_time": "endTime",
-    "session_minutes": "sessionMinutes",
-    "horizon_weeks": "horizonWeeks",
-    "capacity": "capacity",
-    "course": "courseId",
-    "meeting_link": "meetingLink",
-}
-POLICY_NAMES = {
-    "min_notice_hours": "minNoticeHours",
-    "horizon_days": "horizonDays",
-    "buffer_minutes": "bufferMinutes",
-    "daily_max": "dailyMax",
-    "cancel_notice_hours": "cancelNoticeHours",
-}
 
 
 # ---------------------------------------------------------------- shapes
@@ -186,13 +170,6 @@ def _course(course_id: int | None) -> Course | None:
     return course
 
 
-def _renamed(error, names: dict) -> None:
-    """A service's 400 keyed by this API's own field names."""
-    if error.http_status == 400 and error.field:
-        raise ApiError(400, error.message, {names.get(error.field, error.field): [error.message]})
-    raise error
-
-
 def _pattern_changes(payload, sent: set[str]) -> dict:
     changes: dict = {}
     simple = {
@@ -227,7 +204,6 @@ def _own_pattern(request: HttpRequest, pattern_id: int) -> WeeklyPattern:
 
 @router.get(
     "/api/availability/weekly",
-    auth=session_auth,
     response={200: PatternListEnvelope, **ERRORS},
     summary="The logged-in educator's weekly hours",
 )
@@ -240,39 +216,30 @@ def weekly_list(request: HttpRequest, page: Page = 1):
 
 @router.post(
     "/api/availability/weekly",
-    auth=session_auth,
     response={201: PatternEnvelope, **ERRORS},
     summary="Add weekly hours; their slots are published at once (skips listed in `skipped`)",
 )
 def weekly_create(request: HttpRequest, payload: PatternIn):
     require_role(request, "educator")
     changes = _pattern_changes(payload, set(PatternIn.model_fields))
-    try:
-        pattern = services.pattern_create(educator=request.user, **changes)
-    except services.BookingError as error:
-        _renamed(error, PATTERN_FIELD_NAMES)
+    pattern = services.pattern_create(educator=request.user, **changes)
     return Status(201, envelope("Weekly hours published", pattern_data(pattern)))
 
 
 @router.put(
     "/api/availability/weekly/{int:patternId}",
-    auth=session_auth,
     response={200: PatternEnvelope, **ERRORS},
     summary="Change weekly hours: future slots without seats follow; booked slots stay",
 )
 def weekly_update(request: HttpRequest, patternId: int, payload: PatternUpdateIn):
     pattern = _own_pattern(request, patternId)
     changes = _pattern_changes(payload, payload.model_fields_set)
-    try:
-        pattern = services.pattern_update(pattern=pattern, by=request.user, **changes)
-    except services.BookingError as error:
-        _renamed(error, PATTERN_FIELD_NAMES)
+    pattern = services.pattern_update(pattern=pattern, by=request.user, **changes)
     return Status(200, envelope("Weekly hours updated", pattern_data(pattern)))
 
 
 @router.delete(
     "/api/availability/weekly/{int:patternId}",
-    auth=session_auth,
     response={200: envelope_of("RemovedEnvelope", dict[str, int]), **ERRORS},
     summary="Delete weekly hours and their future slots without seats",
 )
@@ -292,7 +259,6 @@ def policy_data(policy: BookingPolicy) -> dict:
 
 @router.get(
     "/api/educator/policies",
-    auth=session_auth,
     response={200: PolicyEnvelope, **ERRORS},
     summary="The logged-in educator's booking policies (defaults until saved)",
 )
@@ -305,7 +271,6 @@ def policies_get(request: HttpRequest):
 
 @router.put(
     "/api/educator/policies",
-    auth=session_auth,
     response={200: PolicyEnvelope, **ERRORS},
     summary="Change booking policies (only the fields sent change)",
 )
@@ -317,10 +282,7 @@ def policies_update(request: HttpRequest, payload: PolicyIn):
         for name in payload.model_fields_set
         if getattr(payload, name) is not None
     }
-    try:
-        policy = services.policy_update(educator=request.user, by=request.user, **changes)
-    except services.BookingError as error:
-        _renamed(error, POLICY_NAMES)
+    policy = services.policy_update(educator=request.user, by=request.user, **changes)
     return Status(200, envelope("Booking policies saved", policy_data(policy)))
 
 
@@ -329,7 +291,6 @@ def policies_update(request: HttpRequest, payload: PolicyIn):
 
 @router.put(
     "/api/session/reschedule/{int:requestId}",
-    auth=session_auth,
     response={200: RequestEnvelope, **ERRORS},
     summary="Move one's own request to another open slot of the same educator and course",
 )
@@ -359,7 +320,6 @@ def _entry_data(entry: WaitlistEntry, position: int | None) -> dict:
 
 @router.get(
     "/api/availability/{int:slotId}/waitlist",
-    auth=session_auth,
     response={200: WaitlistEnvelope, **ERRORS},
     summary="A slot's waitlist: its length and your place; the queue for its educator",
 )
@@ -383,7 +343,6 @@ def waitlist_get(request: HttpRequest, slotId: int):
 
 @router.post(
     "/api/availability/{int:slotId}/waitlist",
-    auth=session_auth,
     response={201: WaitlistEntryEnvelope, **ERRORS},
     summary="Join a full slot's waitlist (position in the answer)",
 )
@@ -395,7 +354,6 @@ def waitlist_join(request: HttpRequest, slotId: int):
 
 @router.delete(
     "/api/availability/{int:slotId}/waitlist",
-    auth=session_auth,
     response={200: WaitlistEntryEnvelope, **ERRORS},
     summary="Leave a slot's waitlist",
 )

@@ -34,7 +34,7 @@ from .schemas import (
     SessionUpdateIn,
 )
 
-router = Router(tags=["Session API"])
+router = Router(tags=["Session API"], auth=session_auth)
 
 ADDED = "Successfully add new schedule"
 UPDATED = "successfully update mentor session"
@@ -85,7 +85,6 @@ def _own_session(request: HttpRequest, session_id: int) -> Slot:
 
 @router.post(
     "/session/api/addSession",
-    auth=session_auth,
     response={201: SessionEnvelope, **ERRORS},
     summary="Add a mentor session",
 )
@@ -102,7 +101,6 @@ def add_session(request: HttpRequest, payload: SessionIn):
 
 @router.put(
     "/session/api/updateSession/{int:sessionId}",
-    auth=session_auth,
     response={200: SessionEnvelope, **ERRORS},
     summary="Update a mentor session",
 )
@@ -123,6 +121,7 @@ def update_session(request: HttpRequest, sessionId: int, payload: SessionUpdateI
 
 @router.get(
     "/session/getSession/{int:mentorId}",
+    auth=None,  # public
     response={200: SessionListEnvelope, **ERRORS},
     summary="A mentor's upcoming sessions, soonest first",
 )
@@ -139,7 +138,6 @@ def get_sessions(request: HttpRequest, mentorId: int, page: Page = 1):
 
 @router.delete(
     "/session/api/deleteSession/{int:sessionId}",
-    auth=session_auth,
     response={200: EmptyEnvelope, **ERRORS},
     summary="Delete (withdraw) a mentor session; its bookings are cancelled",
 )
@@ -151,7 +149,6 @@ def delete_session(request: HttpRequest, sessionId: int):
 
 @router.post(
     "/session/api/student/bookSession/{int:mentorId}",
-    auth=session_auth,
     response={201: SessionBookingEnvelope, **ERRORS},
     summary="Book a seat in a mentor's session",
 )
