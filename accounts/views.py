@@ -23,7 +23,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         user = form.save()
-        login(request, user, backend="accounts.backends.UserBackend")
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome to Mentoring, {user.display_name}!")
         return redirect("scheduling:home")
     return render(request, "accounts/signup.html", {"form": form})

@@ -296,7 +296,7 @@ def prepare(budget: int, results_dir: Path) -> dict:
     student = User.objects.get(username=dataset.BUSY_STUDENT)
     course = Course.objects.filter(educator=educator).order_by("pk").first()
     csrf = secrets.token_hex(16)  # a 32-character secret: cookie and form field alike
-    backend = "accounts.backends.UserBackend"
+    backend = "django.contrib.auth.backends.ModelBackend"
 
     def session_for(user, store=None) -> tuple[str, Session | None]:
         data = {

@@ -136,8 +136,7 @@ CACHES = {"default": env.cache("CACHE_URL", default="dbcache://mentoring_cache")
 # django-axes' database tables, shared by every process and host. See accounts/login_guard.py.
 AUTHENTICATION_BACKENDS = [
     "accounts.login_guard.LoginGuardBackend",  # counts the attempt first, or refuses it
-    # Django's ModelBackend, reading the logged-in user without the ORM's query building.
-    "accounts.backends.UserBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_HANDLER = "accounts.login_guard.LoginGuardHandler"
 AXES_FAILURE_LIMIT = 10
@@ -237,8 +236,6 @@ CONTENT_SECURITY_POLICY = {
 # Security. Behind a TLS proxy that sets X-Forwarded-Proto (see README, "Deploying").
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not (DEBUG or TESTING))
-# Database sessions, read without the ORM on every request (accounts/sessions.py).
-SESSION_ENGINE = "accounts.sessions"
 # Flash messages ride in a signed cookie only. Ours are a line each, far below the cookie's
 # 2 KB; Django's default falls back to the session for longer ones, which would make a
 # page's message a session write (on SQLite, a turn at the one write lock) and builds both
