@@ -10,12 +10,10 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import connection, models
+from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.functional import cached_property
-
-from mentoring.rows import RowReader, fields_of
 
 MIN_CAPACITY = 1
 MAX_CAPACITY = 50
@@ -484,17 +482,12 @@ class BookingPolicy(models.Model):
     @classmethod
     def for_educator(cls, educator) -> BookingPolicy:
         """The educator's (a user or their id) saved policy, or an unsaved one holding the
-        defaults. Hand-written SQL, as `objects.get(educator_id=...)` would send: every
-        booking reads it inside its lock, where the ORM's building cost most of the read."""
+        defaults."""
         educator_id = getattr(educator, "pk", educator)
         if educator_id is None:
             return cls()
-        with connection.cursor() as cursor:
-            cursor.execute(_POLICY_SQL, [educator_id])
-            row = cursor.fetchone()
-        if row is None:
-            return cls(educator_id=educator_id)
-        return _POLICY_ROW.read(row, connection)[0]
+        policy = cls.objects.filter(educator_id=educator_id).first()
+        return policy if policy is not None else cls(educator_id=educator_id)
 
     def summary(self) -> str:
         """The policies in one line, as the booking page states them."""
@@ -515,12 +508,6 @@ class BookingPolicy(models.Model):
             else "cancel any time before the start"
         )
         return " · ".join(parts) + "."
-
-
-_POLICY_ROW = RowReader((BookingPolicy, fields_of(BookingPolicy)))
-_POLICY_SQL = (
-    f"SELECT {_POLICY_ROW.select_list()} FROM {BookingPolicy._meta.db_table} WHERE educator_id = %s"
-)
 
 
 # ---------------------------------------------------------------- weekly availability

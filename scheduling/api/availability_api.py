@@ -213,7 +213,7 @@ def course_slots(request: HttpRequest, courseId: int, page: Page = 1):
     course = selectors.course_to_list(courseId)
     if course is None or not course.is_visible_to(request.user):
         raise ApiError(404, "No course with this id.")
-    slots = selectors.OpenCourseSlots(course.pk)  # open_slots(course=course), as values
+    slots = selectors.open_course_slots(course.pk)
     return page_response(request, "Open slots", slots, _slot_serializer(request), page)
 
 

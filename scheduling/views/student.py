@@ -77,7 +77,7 @@ def book_session(request: HttpRequest, course_id: int) -> HttpResponse:
     enrolled = is_enrolled(request.user, course)
     # Re-read availability after a refusal: the page shows what is bookable now.
     policy = selectors.policy_of(course.educator)
-    slots = selectors.course_page_slots(course=course, student=request.user, policy=policy)
+    slots = selectors.open_slots(course=course, student=request.user, policy=policy)
     week = week_context(requested_week(request), slots, course=course)
     return render(
         request,

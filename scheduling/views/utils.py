@@ -75,7 +75,7 @@ def clamp_day(day: date, earliest: date) -> date:
 
 class QuerysetWeekSource:
     """What `week_context` asks of a list of open slots, answered by an `open_slots(...)`
-    queryset (selectors.CourseOpenSlots answers the same for a course's booking page)."""
+    queryset."""
 
     def __init__(self, open_slots, *, course=None):
         self.open_slots, self.course = open_slots, course
