@@ -10,13 +10,11 @@ import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
-from django.db import IntegrityError, NotSupportedError, connection, transaction
-from django.db.models import Q
-from django.db.transaction import TransactionManagementError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import User
-from mentoring.rows import RowReader, RowWriter, fields_of
 
 from . import errors, notifications
 from .errors import BookingError
@@ -107,82 +105,32 @@ def _lock_slot(slot_id: int) -> Slot:
     return Slot.objects.select_for_update(of=("self",)).get(pk=slot_id)
 
 
-# booking_request's reads inside its lock, as hand-written SQL: on SQLite the lock is the
-# whole database's, so building and compiling the ORM's querysets there (several times
-# what the database takes to answer them) held every other writer up. tests/test_rows.py
-# checks both against the querysets they stand for.
-_SLOT, _USER, _COURSE = Slot._meta.db_table, User._meta.db_table, Course._meta.db_table
-_SLOT_TO_BOOK = RowReader(
-    (Slot, fields_of(Slot)), (User, fields_of(User)), (Course, fields_of(Course))
-)
-# As Slot.objects.select_for_update(of=("self",)).select_related("educator", "course")
-# .annotate(enrolled=Exists(the student's enrolment in the slot's course)).get(pk=...).
-_SLOT_TO_BOOK_SQL = (
-    f"SELECT {_SLOT_TO_BOOK.select_list()},"
-    f" EXISTS (SELECT 1 FROM {Enrollment._meta.db_table} e"
-    f" WHERE e.course_id = {_SLOT}.course_id AND e.student_id = %s)"
-    f" FROM {_SLOT}"
-    f" INNER JOIN {_USER} ON {_USER}.id = {_SLOT}.educator_id"
-    f" LEFT OUTER JOIN {_COURSE} ON {_COURSE}.id = {_SLOT}.course_id"
-    f" WHERE {_SLOT}.id = %s"
-)
-# As Booking.objects.active().for_student(student).filter(slot__starts_at__lt=ends_at,
-# slot__ends_at__gt=starts_at).values_list("slot_id"): the student's active bookings
-# sharing some time with a slot (the slot itself included).
-_CLASHES_SQL = (
-    f"SELECT b.slot_id FROM {Booking._meta.db_table} b"
-    f" INNER JOIN {_SLOT} ON {_SLOT}.id = b.slot_id"
-    f" WHERE b.student_id = %s AND b.status IN ({', '.join(['%s'] * len(ACTIVE_STATUSES))})"
-    f" AND {_SLOT}.starts_at < %s AND {_SLOT}.ends_at > %s"
-)
-
-
 def _lock_slot_to_book(slot_id: int, *, student: User) -> Slot:
     """The slot, its row locked, with `educator` and `course` loaded and `enrolled`: whether
-    `student` is enrolled in its course. Raises Slot.DoesNotExist as `.get()` would."""
-    sql = _SLOT_TO_BOOK_SQL
-    if connection.features.has_select_for_update:
-        # As select_for_update(of=...) refuses: a lock outside a transaction locks nothing.
-        if connection.get_autocommit():
-            raise TransactionManagementError(
-                "select_for_update cannot be used outside of a transaction."
-            )
-        if not connection.features.has_select_for_update_of:
-            raise NotSupportedError("FOR UPDATE OF is not supported on this database backend.")
-        sql += " " + connection.ops.for_update_sql(of=(connection.ops.quote_name(_SLOT),))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [student.pk, slot_id])
-        row = cursor.fetchone()
-    if row is None:
-        raise Slot.DoesNotExist("Slot matching query does not exist.")
-    slot, educator, course = _SLOT_TO_BOOK.read(row, connection)
-    Slot.educator.field.set_cached_value(slot, educator)
-    Slot.course.field.set_cached_value(slot, course if slot.course_id is not None else None)
-    slot.enrolled = bool(row[_SLOT_TO_BOOK.width])
-    return slot
+    `student` is enrolled in its course. Raises Slot.DoesNotExist."""
+    enrolled = Enrollment.objects.filter(student=student, course=OuterRef("course"))
+    return (
+        Slot.objects.select_for_update(of=("self",))
+        .select_related("educator", "course")
+        .annotate(enrolled=Exists(enrolled))
+        .get(pk=slot_id)
+    )
 
 
 def _clashing_slot_ids(student: User, starts_at: datetime, ends_at: datetime) -> set[int]:
     """Slots of the student's active bookings that share some time with [starts_at, ends_at)."""
-    adapt = connection.ops.adapt_datetimefield_value
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _CLASHES_SQL,
-            [student.pk, *map(str, ACTIVE_STATUSES), adapt(ends_at), adapt(starts_at)],
-        )
-        return {slot_id for (slot_id,) in cursor.fetchall()}
+    return set(
+        Booking.objects.active()
+        .for_student(student)
+        .filter(slot__starts_at__lt=ends_at, slot__ends_at__gt=starts_at)
+        .values_list("slot_id", flat=True)
+    )
 
 
 def _move_seats(slot_id: int, by: int) -> None:
-    """Take (+1) or give back (-1) a seat of a locked slot, as
-    `Slot.objects.filter(pk=...).update(seats_taken=F("seats_taken") + by)` would; the
-    table's constraints still refuse a count outside 0..capacity (IntegrityError)."""
-    # As QuerySet.update(): a failed UPDATE marks the transaction for rollback, so no
-    # caller can commit the rest of it.
-    with transaction.mark_for_rollback_on_error(), connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {_SLOT} SET seats_taken = seats_taken + %s WHERE id = %s", [by, slot_id]
-        )
+    """Take (+1) or give back (-1) a seat of a locked slot; the table's constraints refuse
+    a count outside 0..capacity (IntegrityError)."""
+    Slot.objects.filter(pk=slot_id).update(seats_taken=F("seats_taken") + by)
 
 
 def _lock_booking(booking: Booking) -> Booking:
@@ -520,19 +468,11 @@ def _transition(
     return booking
 
 
-# The rows of a new booking are written inside the write lock (SQLite's is one for the whole
-# database): these skip building the ORM's INSERT each time (mentoring/rows.py).
-_BOOKING_ROWS = RowWriter(Booking)
-_EVENT_ROWS = RowWriter(BookingEvent)
-
-
 def _record_event(booking: Booking, *, actor: User | None, from_status: str, note: str = ""):
     """One line of the booking's history: its change from `from_status` to its status now."""
-    event = BookingEvent(
+    return BookingEvent.objects.create(
         booking=booking, actor=actor, from_status=from_status, to_status=booking.status, note=note
     )
-    _EVENT_ROWS.insert([event])
-    return event
 
 
 def _refuse_transition(booking: Booking, action: str) -> BookingError:
@@ -587,7 +527,7 @@ def _create_booking(*, student: User, slot: Slot, message: str, actor: User | No
     auto = not slot.requires_approval
     status = BookingStatus.APPROVED if auto else BookingStatus.PENDING
     try:
-        booking = Booking(
+        booking = Booking.objects.create(
             slot=slot,
             student=student,
             educator_id=slot.educator_id,
@@ -596,7 +536,6 @@ def _create_booking(*, student: User, slot: Slot, message: str, actor: User | No
             meeting_link=slot.meeting_link if auto else "",
             decided_at=now if auto else None,
         )
-        _BOOKING_ROWS.insert([booking])
         _move_seats(slot.pk, +1)
     except IntegrityError as exc:
         # The constraints caught what the checks missed; raising rolls the whole

@@ -107,80 +107,6 @@ def test_a_courses_open_slots_read_as_open_slots_values_reads_them(educator, oth
             assert set(row) == set(SLOT_DATA_FIELDS)
 
 
-@pytest.mark.parametrize("in_course", [True, False])
-@pytest.mark.parametrize("enrolled", [True, False])
-def test_the_slot_a_request_locks_reads_as_the_orm_reads_it(educator, student, in_course, enrolled):
-    from django.db import transaction
-    from django.db.models import Exists, OuterRef
-
-    from scheduling import services
-    from scheduling.models import Slot
-    from scheduling.tests.factories import SlotFactory
-
-    course = CourseFactory(educator=educator, description="Graphs.")
-    slot = SlotFactory(educator=educator, course=course if in_course else None, note="Bring code")
-    if enrolled:
-        Enrollment.objects.create(student=student, course=course)
-    enrolment = Enrollment.objects.filter(student=student, course=OuterRef("course"))
-    orm = (
-        Slot.objects.select_related("educator", "course")
-        .annotate(enrolled=Exists(enrolment))
-        .get(pk=slot.pk)
-    )
-    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
-        fast = services._lock_slot_to_book(slot.pk, student=student)
-        _same(fast, orm)
-        _same(fast.educator, orm.educator)
-        if in_course:
-            _same(fast.course, orm.course)
-        else:
-            assert fast.course is None
-        assert fast.enrolled is orm.enrolled is (in_course and enrolled)
-    assert len(queries) == 1
-    if connection.features.has_select_for_update_of:
-        assert queries[0]["sql"].endswith(f'FOR UPDATE OF "{Slot._meta.db_table}"')
-    with transaction.atomic(), pytest.raises(Slot.DoesNotExist):
-        services._lock_slot_to_book(slot.pk + 1000, student=student)
-
-
-def test_the_clashing_slots_are_the_active_overlapping_ones(student, other_student):
-    from datetime import timedelta
-
-    from scheduling import services
-    from scheduling.models import Booking, BookingStatus
-    from scheduling.tests.factories import EducatorFactory, SlotFactory
-
-    def slot(starts_at, ends_at):  # an educator each: one educator's slots never overlap
-        return SlotFactory(educator=EducatorFactory(), starts_at=starts_at, ends_at=ends_at)
-
-    first = SlotFactory(educator=EducatorFactory(), capacity=3)
-    start, end, hour = first.starts_at, first.ends_at, timedelta(hours=1)
-    touching = slot(end, end + hour)
-    inside = slot(start + timedelta(minutes=10), start + timedelta(minutes=20))
-    around = slot(start - hour, end + hour)
-    gone = slot(start, end)
-
-    def book(slot, student, status=BookingStatus.PENDING):
-        Booking.objects.create(slot=slot, student=student, status=status)
-
-    for each in (first, touching, inside):
-        book(each, student)
-    book(around, student, BookingStatus.APPROVED)
-    book(gone, student, BookingStatus.CANCELLED)
-    book(gone, other_student)  # someone else's
-    orm = set(
-        Booking.objects.active()
-        .for_student(student)
-        .filter(slot__starts_at__lt=end, slot__ends_at__gt=start)
-        .values_list("slot_id", flat=True)
-    )
-    assert orm == {first.pk, inside.pk, around.pk}
-    assert services._clashing_slot_ids(student, start, end) == orm
-    assert services._clashing_slot_ids(other_student, start, end) == {gone.pk}
-    later = services._clashing_slot_ids(student, end, end + timedelta(minutes=5))
-    assert later == {touching.pk, around.pk}
-
-
 def test_an_educators_policy_reads_as_the_orm_reads_it(educator, other_educator):
     policy = BookingPolicy.objects.create(
         educator=educator, min_notice_hours=5, horizon_days=30, buffer_minutes=10, daily_max=2
@@ -541,24 +467,6 @@ def test_a_booking_week_in_the_viewers_timezone_is_the_orms(educator, student, z
             orm = selectors.open_slots(course=course, student=student, policy=policy)
             got = week(fast, start)
             assert got == week(orm, start) and got[3] > 0
-
-
-@pytest.mark.parametrize(("by", "taken"), [(1, 1), (-1, 0)])
-def test_a_seat_count_outside_the_capacity_is_refused_by_the_table(by, taken):
-    from django.db import IntegrityError, transaction
-
-    from scheduling import services
-    from scheduling.models import Slot
-    from scheduling.tests.factories import EducatorFactory, SlotFactory
-
-    slot = SlotFactory(educator=EducatorFactory(), capacity=1)
-    Slot.objects.filter(pk=slot.pk).update(seats_taken=taken)
-    with pytest.raises(IntegrityError) as refused, transaction.atomic():
-        services._move_seats(slot.pk, by)
-    assert "seats" in str(refused.value)  # what _create_booking tells SLOT_FULL by
-    services._move_seats(slot.pk, -by)
-    slot.refresh_from_db()
-    assert slot.seats_taken == taken - by
 
 
 def test_the_slot_a_booking_form_names_is_read_within_its_course_or_educator(
