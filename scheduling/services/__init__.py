@@ -3,7 +3,7 @@
 By topic: checks.py (what they share: permission checks, locks in their order, a booking's
 rows), slots, courses, bookings, policies, reschedule, waitlist, patterns (weekly hours).
 Callers use `from scheduling import services` and `services.<name>`: every public name is
-here, and the private ones tests call.
+here, and the private ones tests call (_create_booking, _lock_slot_to_book, _move_seats).
 
 Locking order, to keep concurrent writers from deadlocking: a user row (the student who
 books, or the educator whose slots change) first, then the slot row, then booking rows.
@@ -24,6 +24,7 @@ from .checks import (
     MAX_DURATION,
     MIN_DURATION,
     _create_booking,
+    _lock_slot_to_book,
     _move_seats,
     validate_meeting_link,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "PATTERN_FIELDS",
     "BookingError",
     "_create_booking",
+    "_lock_slot_to_book",
     "_move_seats",
     "booking_approve",
     "booking_cancel",
