@@ -198,10 +198,9 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Background work on Django's tasks API (django-tasks, the backport of Django 6's
-# django.tasks). The database backend needs no extra service (django-tasks-db's, its INSERT
-# built once: outbox/backends.py); moving to Django 6's `django.tasks` or another backend
-# (e.g. RQ) changes only this setting.
-TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", default="outbox.backends.DatabaseBackend")}}
+# django.tasks). The database backend needs no extra service (django-tasks-db's); moving
+# to Django 6's `django.tasks` or another backend (e.g. RQ) changes only this setting.
+TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
 # A failed send is tried again after these many seconds (so 5 tries over about 80
 # minutes), then marked failed for staff to see in the admin.
 OUTBOX_RETRY_DELAYS = [60, 300, 900, 3600]

@@ -17,13 +17,8 @@ from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
 from mentoring import formats
-from mentoring.rows import RowWriter
 
 from .models import TEXT_MAX_LENGTH, CalendarFeed, Notification, NotificationKind
-
-# Written inside the change's transaction (a booking's: SQLite's one write lock), so its
-# INSERT is built once (mentoring/rows.py).
-_ROWS = RowWriter(Notification)
 
 
 def _fit(text: str) -> str:
@@ -43,7 +38,7 @@ def notify_many(notifications: Iterable[Notification]) -> list[Notification]:
     notifications = list(notifications)
     for notification in notifications:
         notification.text = _fit(notification.text)
-    return _ROWS.insert(notifications)
+    return Notification.objects.bulk_create(notifications)
 
 
 def mark_read(*, user, ids: Iterable[int] | None = None, now: datetime | None = None) -> int:

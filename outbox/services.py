@@ -1,4 +1,5 @@
-"""Queue, deliver, retry and recover outgoing mail. Tasks (tasks.py) only call these.
+"""Queue, deliver, retry and recover outgoing mail. Tasks (tasks.py) only call these;
+these hand messages to the task queue through enqueue.py.
 
 Delivery is at most one live attempt per message: a row is claimed (pending → sending)
 by one atomic UPDATE before its send, so two workers never send it twice. A failed send
@@ -17,14 +18,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from mentoring.rows import RowWriter
-
-from . import emails, tasks
+from . import emails, enqueue
 from .models import Kind, Message, State
 
 logger = logging.getLogger(__name__)
 
-_ROWS = RowWriter(Message)
 SWEEP_BATCH = 500
 NO_ADDRESS = "The recipient has no email address."
 NO_LONGER_RELEVANT = "Not sent: the session is no longer approved or the moment has passed."
@@ -34,11 +32,9 @@ WORKER_DIED = "The worker stopped while sending; sending again."
 def queue(specs: list[dict]) -> list[Message]:
     """Record messages inside the caller's transaction, to be delivered if it commits:
     a change that rolls back sends nothing, and a commit never waits on mail."""
-    # One INSERT for all of them, built once (mentoring/rows.py): it runs inside the
-    # change's transaction, a booking's among them (SQLite's one write lock).
-    messages = _ROWS.insert([Message(**spec) for spec in specs])
+    messages = Message.objects.bulk_create([Message(**spec) for spec in specs])
     if messages:
-        tasks.deliver_if_committed([m.pk for m in messages])
+        enqueue.deliver_if_committed([m.pk for m in messages])
     return messages
 
 
@@ -64,7 +60,7 @@ def queue_password_reset(*, email: str, request_id: str) -> int:
                 queued.append(Message.objects.create(**spec).pk)
         except IntegrityError:  # this request's task ran before
             continue
-    tasks.deliver_soon(queued)
+    enqueue.deliver_soon(queued)
     return len(queued)
 
 
@@ -124,7 +120,7 @@ def _failed(message: Message, exc: Exception) -> str:
         return _finish(message, State.FAILED, last_error=error)
     retry_at = timezone.now() + timedelta(seconds=delays[message.attempts - 1])
     _finish(message, State.PENDING, last_error=error, next_attempt_at=retry_at)
-    tasks.deliver_later(message.pk, retry_at)
+    enqueue.deliver_later(message.pk, retry_at)
     return State.PENDING
 
 
@@ -148,7 +144,7 @@ def sweep(*, now=None) -> dict[str, int]:
         .exclude(pk__in=stuck)
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
-    tasks.deliver_soon(stuck + overdue)
+    enqueue.deliver_soon(stuck + overdue)
     return {"revived": revived, "redelivered": len(overdue)}
 
 
@@ -160,5 +156,5 @@ def resend(message_ids: list[int]) -> int:
     Message.objects.filter(pk__in=ids, state=State.FAILED).update(
         state=State.PENDING, attempts=0, next_attempt_at=timezone.now()
     )
-    tasks.deliver_if_committed(ids)
+    enqueue.deliver_if_committed(ids)
     return len(ids)

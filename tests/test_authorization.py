@@ -662,7 +662,7 @@ def _describe(response) -> str:
 def test_authorization_matrix(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The real queue, as deployed: the admin's task pages read their backend's abilities.
-    settings.TASKS = {"default": {"BACKEND": "outbox.backends.DatabaseBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     world = World()
     login_url, admin_login_url = reverse("login"), reverse("admin:login")
     wrong: list[str] = []

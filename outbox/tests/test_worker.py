@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture(autouse=True)
 def database_queue(settings):
-    settings.TASKS = {"default": {"BACKEND": "outbox.backends.DatabaseBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 def run_worker(*, max_tasks: int | None = None, worker_id: str = "test-worker") -> float:
