@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Q, Value
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
@@ -11,8 +11,8 @@ from accounts.models import User
 
 from .. import selectors
 from ..forms import BookingRequestForm
-from ..models import Booking, BookingEvent, Course, Enrollment
-from .student import handle_booking_form, requested_week
+from ..models import Booking, BookingEvent, Enrollment
+from .booking import handle_booking_form, is_enrolled, requested_week, visible_course
 from .utils import group_by_day, paginate, week_context
 
 
@@ -93,23 +93,6 @@ def mentors(request: HttpRequest) -> HttpResponse:
         "scheduling/public/mentors.html",
         {"page_obj": page, "query": query, "query_string": query_string, "fields": fields},
     )
-
-
-def visible_course(request: HttpRequest, course_id: int) -> Course:
-    """Published courses for everyone; an unpublished one only for its educator."""
-    course = selectors.course_page_course(course_id, viewer=request.user)
-    if course is None or not course.is_visible_to(request.user):
-        raise Http404("No such course.")
-    return course
-
-
-def is_enrolled(user, course: Course) -> bool:
-    if not user.is_authenticated:
-        return False
-    known = getattr(course, "viewer_enrolled", None)
-    if known is not None:
-        return known
-    return Enrollment.objects.filter(student=user, course=course).exists()
 
 
 def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:

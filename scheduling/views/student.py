@@ -15,39 +15,13 @@ from .. import errors, selectors, services
 from ..errors import BookingError
 from ..forms import BookingRequestForm, ReasonForm
 from ..models import Booking, BookingStatus
-from .utils import paginate, parse_day, week_context
-
-
-def requested_week(request: HttpRequest):
-    """`?start=` on a GET; on a POST, the week the form was sent from."""
-    return parse_day(request.POST.get("start") or request.GET.get("start"))
-
-
-def handle_booking_form(request: HttpRequest, form: BookingRequestForm) -> HttpResponse | None:
-    """Send the request if the form and the rules allow; else None (form has the errors)."""
-    if not form.is_valid():
-        return None
-    try:
-        booking = services.booking_request(
-            student=request.user,
-            slot=form.cleaned_data["slot"],
-            message=form.cleaned_data["message"],
-        )
-    except BookingError as error:
-        form.add_service_error(error)
-        return None
-    if booking.status == BookingStatus.APPROVED:
-        messages.success(request, "You're booked: the session is confirmed.")
-    else:
-        messages.success(request, "Request sent. You'll see the educator's answer here.")
-    return redirect("scheduling:my-requests")
+from .booking import handle_booking_form, is_enrolled, requested_week, visible_course
+from .utils import paginate, week_context
 
 
 @student_required
 @require_POST
 def enroll(request: HttpRequest, course_id: int) -> HttpResponse:
-    from .public import visible_course
-
     course = visible_course(request, course_id)
     try:
         _, created = services.enroll(student=request.user, course=course)
@@ -64,8 +38,6 @@ def enroll(request: HttpRequest, course_id: int) -> HttpResponse:
 @student_required
 def book_session(request: HttpRequest, course_id: int) -> HttpResponse:
     """Open slots grouped by day; pick one, add a message, send."""
-    from .public import is_enrolled, visible_course
-
     course = visible_course(request, course_id)
     form = BookingRequestForm(
         request.POST if request.method == "POST" else None, within={"course_id": course.pk}
