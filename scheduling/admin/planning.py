@@ -62,19 +62,7 @@ class WeeklyPatternAdminForm(forms.ModelForm):
 
     class Meta:
         model = WeeklyPattern
-        fields = [
-            "educator",
-            "weekdays",
-            "start_time",
-            "end_time",
-            "session_minutes",
-            "capacity",
-            "course",
-            "requires_approval",
-            "meeting_link",
-            "note",
-            "horizon_weeks",
-        ]
+        fields = ["educator", *services.PATTERN_FIELDS]
 
     def clean(self):
         data = super().clean()
