@@ -38,7 +38,8 @@ def main() -> int:
     educator = User.objects.get(username=dataset.BUSY_EDUCATOR)
     student = User.objects.get(username=dataset.BUSY_STUDENT)
     course = Course.objects.filter(educator=educator).order_by("pk").first()
-    path, who = paths({"course": course.pk, "educator": educator.pk})[args.endpoint]
+    fixture = {"course": course.pk, "educator": educator.pk, "post_course": None}
+    path, who = paths(fixture)[args.endpoint]
     client = Client()
     if who in ("student", "educator"):
         client.force_login(student if who == "student" else educator)
