@@ -18,7 +18,7 @@ from django.db.models import (
     Subquery,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import User
@@ -46,23 +46,16 @@ def policy_of(educator: User) -> BookingPolicy:
         return BookingPolicy(educator_id=educator.pk)
 
 
-def open_slots(
+def offered_slots(
     *,
     course: Course | None = None,
     educator: User | None = None,
-    student: User | None = None,
     policy: BookingPolicy | None = None,
 ) -> QuerySet[Slot]:
-    """Bookable slots (not withdrawn, in the future, a seat left), soonest first.
-
-    Given the educator's `policy`, only slots its notice and horizon allow (the services
-    refuse the others, so a page does not offer them).
-
-    Given a `student`, each slot carries `requested`: they already hold an active request
-    for it, so a booking page shows it as theirs instead of offering a choice the rules
-    would refuse.
-    """
-    slots = Slot.objects.open().with_seats_left().select_related("educator", "course")
+    """Slots a booking page may show: not withdrawn, in the future and, given the
+    educator's `policy`, what its notice, horizon, buffer and daily maximum allow (the
+    services refuse the others). Full ones too: their waitlists stay open."""
+    slots = Slot.objects.open()
     if course is not None:
         slots = slots.for_course(course)
     if educator is not None:
@@ -85,9 +78,63 @@ def open_slots(
             slots = slots.exclude(Exists(near))
         if policy.daily_max:
             slots = _without_full_days(slots, policy, now)
+    return slots
+
+
+def open_slots(
+    *,
+    course: Course | None = None,
+    educator: User | None = None,
+    student: User | None = None,
+    policy: BookingPolicy | None = None,
+) -> QuerySet[Slot]:
+    """Bookable slots (`offered_slots` with a seat left), soonest first; see `bookable`."""
+    offered = offered_slots(course=course, educator=educator, policy=policy)
+    return bookable(offered, student=student)
+
+
+def bookable(offered: QuerySet[Slot], *, student: User | None = None) -> QuerySet[Slot]:
+    """The `offered_slots` with a seat left, soonest first, for a page that reads both.
+
+    Given a `student`, each slot carries `requested`: they already hold an active request
+    for it, so a booking page shows it as theirs instead of offering a choice the rules
+    would refuse.
+    """
+    slots = offered.with_seats_left().select_related("educator", "course")
     if student is not None:
         slots = slots.annotate(**_student_marks(student))
     return slots.order_by("starts_at", "id")
+
+
+def month_days(slots: QuerySet[Slot], begin: datetime, end: datetime) -> tuple[dict, object]:
+    """For a month overview: ({date: (open, full)}, next_open) where the dict counts, per day
+    of [begin, end) in the viewer's timezone, the `slots` starting that day with a seat left
+    and without one, and `next_open` is the first day after `end` with a seat left (None
+    when there is none).
+
+    One grouped query whatever the horizon: the days from `begin` on that are in the range
+    or have a seat left, in order; at most 31 fall in a month, so the 32nd row, if any, is
+    the next open day.
+    """
+    rows = (
+        slots.filter(starts_at__gte=begin)
+        .filter(Q(starts_at__lt=end) | Q(seats_taken__lt=F("capacity")))
+        .annotate(day=TruncDate("starts_at", tzinfo=timezone.get_current_timezone()))
+        .values("day")
+        .annotate(
+            open_count=Count("pk", filter=Q(seats_taken__lt=F("capacity"))),
+            full_count=Count("pk", filter=Q(seats_taken__gte=F("capacity"))),
+        )
+        .order_by("day")[:32]
+    )
+    last_day = timezone.localtime(end).date()
+    counts, next_open = {}, None
+    for row in rows:
+        if row["day"] >= last_day:
+            next_open = row["day"]
+            break
+        counts[row["day"]] = (row["open_count"], row["full_count"])
+    return counts, next_open
 
 
 def _student_marks(student: User) -> dict:

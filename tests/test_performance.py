@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # Queries per request on a data set bigger than a page: a query per row would blow these.
 BUDGETS = {
     "floor": 1,
-    "booking_page": 5,  # session, user, course with the enrolment, first open slot, the week
+    # session, user, course with the enrolment, first open slot, the week, its month
+    "booking_page": 6,
     "my_requests": 4,  # session, user, counts (the total too), page; seen-at only after a change
     "session_requests": 4,
     "availability": 4,

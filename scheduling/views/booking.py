@@ -1,5 +1,5 @@
-"""What the pages that offer times share: the course a viewer may see, the week asked
-for, and sending the booking form through the service.
+"""What the pages that offer times share: the course a viewer may see, whether they are
+enrolled, and sending the booking form through the service.
 
 Book a Session (student.py) and a mentor's page (public.py) both use these; keeping them
 here lets neither of the two modules import the other.
@@ -15,7 +15,6 @@ from .. import selectors, services
 from ..errors import BookingError
 from ..forms import BookingRequestForm
 from ..models import BookingStatus, Course, Enrollment
-from .utils import parse_day
 
 
 def visible_course(request: HttpRequest, course_id: int) -> Course:
@@ -33,11 +32,6 @@ def is_enrolled(user, course: Course) -> bool:
     if known is not None:
         return known
     return Enrollment.objects.filter(student=user, course=course).exists()
-
-
-def requested_week(request: HttpRequest):
-    """`?start=` on a GET; on a POST, the week the form was sent from."""
-    return parse_day(request.POST.get("start") or request.GET.get("start"))
 
 
 def handle_booking_form(request: HttpRequest, form: BookingRequestForm) -> HttpResponse | None:

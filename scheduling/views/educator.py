@@ -24,7 +24,8 @@ from ..errors import BookingError
 from ..forms import ApproveForm, CourseForm, ReasonForm, RejectForm, SlotForm
 from ..models import ACTIVE_STATUSES, Booking, BookingStatus, Course, Enrollment, Slot
 from ..templatetags.scheduling_tags import when
-from .utils import clamp_day, day_start, monday_of, paginate, parse_day
+from .month import calendar_month_context
+from .utils import day_start, monday_of, paginate
 
 
 @educator_required
@@ -229,9 +230,8 @@ def calendar(request: HttpRequest) -> HttpResponse:
     """The week's slots and bookings in a time grid, in the educator's zone; an empty future
     hour links to a new slot there, a slot to its page (edit, requests)."""
     today = timezone.localdate()
-    requested = parse_day(request.GET.get("start")) or today
-    earliest = today - timedelta(weeks=520)
-    start = monday_of(clamp_day(requested, earliest))
+    month = calendar_month_context(request, request.user)
+    start = month["week_monday"]
     days = [start + timedelta(days=n) for n in range(7)]
     slots = list(
         calendar_slots(request.user, day_start(days[0]), day_start(start + timedelta(days=7)))
@@ -243,6 +243,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
         if day in by_day:
             by_day[day].append(slot)
     context = {
+        **month,
         "days": days,
         "rows": calendar_grid(days, slots, now),
         "by_day": [(day, by_day[day]) for day in days],

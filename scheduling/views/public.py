@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Exists, OuterRef, Q, Value
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -12,8 +13,9 @@ from accounts.models import User
 from .. import selectors
 from ..forms import BookingRequestForm
 from ..models import Booking, BookingEvent, Enrollment
-from .booking import handle_booking_form, is_enrolled, requested_week, visible_course
-from .utils import group_by_day, paginate, week_context
+from .booking import handle_booking_form, is_enrolled, visible_course
+from .month import find_time_context
+from .utils import group_by_day, paginate
 
 
 def _courses_for(request: HttpRequest):
@@ -116,12 +118,14 @@ def mentor_detail(request: HttpRequest, mentor_id: int) -> HttpResponse:
     )
     courses = _courses_for(request).filter(educator=mentor).order_by("title")
     is_student = request.user.is_authenticated and request.user.is_student
-    open_slots = selectors.open_slots(
-        educator=mentor,
+    policy = selectors.policy_of(mentor)
+    week = find_time_context(
+        request,
+        selectors.offered_slots(educator=mentor, policy=policy),
+        policy=policy,
         student=request.user if is_student else None,
-        policy=selectors.policy_of(mentor),
+        waitlist_url=f"{reverse('scheduling:waitlist')}?mentor={mentor.pk}" if is_student else "",
     )
-    week = week_context(requested_week(request), open_slots)
     form = None
     if is_student:
         form = BookingRequestForm(  # any of the mentor's slots: the service checks enrolment

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -15,8 +16,9 @@ from .. import errors, selectors, services
 from ..errors import BookingError
 from ..forms import BookingRequestForm, ReasonForm
 from ..models import Booking, BookingStatus
-from .booking import handle_booking_form, is_enrolled, requested_week, visible_course
-from .utils import paginate, week_context
+from .booking import handle_booking_form, is_enrolled, visible_course
+from .month import find_time_context
+from .utils import paginate
 
 
 @student_required
@@ -49,8 +51,12 @@ def book_session(request: HttpRequest, course_id: int) -> HttpResponse:
     enrolled = is_enrolled(request.user, course)
     # Re-read availability after a refusal: the page shows what is bookable now.
     policy = selectors.policy_of(course.educator)
-    slots = selectors.open_slots(course=course, student=request.user, policy=policy)
-    week = week_context(requested_week(request), slots, course=course)
+    offered = selectors.offered_slots(course=course, policy=policy)
+    waitlist = f"{reverse('scheduling:waitlist')}?course={course.pk}"
+    week = find_time_context(
+        request, offered, policy=policy, course=course, student=request.user,
+        waitlist_url=waitlist,
+    )  # fmt: skip
     return render(
         request,
         "scheduling/student/book_session.html",

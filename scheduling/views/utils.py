@@ -67,9 +67,9 @@ def parse_day(value: str | None) -> date | None:
         return None
 
 
-def clamp_day(day: date, earliest: date) -> date:
-    """Not before `earliest`, not more than MAX_WEEKS_AHEAD after today."""
-    latest = timezone.localdate() + timedelta(weeks=MAX_WEEKS_AHEAD)
+def clamp_day(day: date, earliest: date, latest: date | None = None) -> date:
+    """Not before `earliest`, not after `latest` (default MAX_WEEKS_AHEAD after today)."""
+    latest = latest or timezone.localdate() + timedelta(weeks=MAX_WEEKS_AHEAD)
     return min(max(day, earliest), latest)
 
 
@@ -100,7 +100,9 @@ class QuerysetWeekSource:
         return self.open_slots.exists()
 
 
-def week_context(requested: date | None, open_slots, *, course=None) -> dict:
+def week_context(
+    requested: date | None, open_slots, *, course=None, latest: date | None = None
+) -> dict:
     """Seven days of a course's or mentor's open slots, in the viewer's timezone.
 
     The week starts on the requested day (`?start=`), else on the day of the first open
@@ -109,6 +111,7 @@ def week_context(requested: date | None, open_slots, *, course=None) -> dict:
     only for an empty requested week (is anything open at all?). `open_slots` is a
     queryset, or anything with QuerysetWeekSource's methods; given the `course` all the
     slots belong to (a course's booking page), each slot gets it instead of a join.
+    `latest`: the last day a week may start on (the booking horizon).
     """
     if not hasattr(open_slots, "starting_between"):
         open_slots = QuerysetWeekSource(open_slots, course=course)
@@ -117,7 +120,7 @@ def week_context(requested: date | None, open_slots, *, course=None) -> dict:
     if requested is None:
         first = open_slots.first_start()
         requested = timezone.localtime(first).date() if first else today
-    start = clamp_day(requested, today)
+    start = clamp_day(requested, today, latest)
     days = [start + timedelta(days=n) for n in range(7)]
     slots = open_slots.starting_between(day_start(start), day_start(days[-1] + timedelta(days=1)))
     by_day: dict[date, list] = {day: [] for day in days}
@@ -125,18 +128,20 @@ def week_context(requested: date | None, open_slots, *, course=None) -> dict:
         by_day.setdefault(timezone.localtime(slot.starts_at).date(), []).append(slot)
     # Whether anything is open at all: known already, or asked only for an empty week.
     any_open = bool(slots or first or (asked and open_slots.exists()))
+    after = start + timedelta(days=7)  # no next week past the horizon
     return {
-        # What the whole week block shows, for `{% memo %}`: the first day, today (links),
-        # and every card's own key.
-        "week_key": (start, today, tuple(slot.card_key for slot in slots)),
+        # What the whole week block shows, for `{% memo %}`: the first day, today and the
+        # horizon (links), and every card's own key.
+        "week_key": (start, today, latest, tuple(slot.card_key for slot in slots)),
         "any_open": any_open,
         "week_days": [(day, by_day[day]) for day in days],
         "week_start": start,
         "week_end": days[-1],
         "week_count": len(slots),
         "prev_week": max(start - timedelta(days=7), today) if start > today else None,
-        "next_week": start + timedelta(days=7),
+        "next_week": after if clamp_day(after, today, latest) == after else None,
         "today": today,
+        "next_open": None,  # an empty week's way on: views/month.find_time_context
     }
 
 

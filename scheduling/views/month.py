@@ -1,0 +1,205 @@
+"""Finding a time: a month overview beside the week in view, and a "Go to date" jump.
+
+Book a Session, a mentor's page and the educator's calendar show the month of the day in
+view with each day's open times, so a time months ahead is a click or two away instead of
+one "Next week" per week. The counts are one grouped query whatever the horizon
+(`selectors.month_days`).
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+
+from .. import selectors
+from ..models import BookingPolicy
+from .utils import MAX_WEEKS_AHEAD, day_start, parse_day, week_context
+
+WEEKDAYS = tuple(zip(calendar.day_abbr, calendar.day_name, strict=True))  # Monday first
+
+
+@dataclass(frozen=True)
+class MonthDay:
+    """One cell of the month grid: a day, what it holds, and where a click on it goes."""
+
+    day: date
+    in_month: bool
+    label: str = ""  # what a screen reader hears for the day
+    href: str = ""  # empty: nothing to open
+    mark: str = ""  # what the cell shows under the day's number: "3", "Full"
+    full: bool = False
+    in_view: bool = False  # one of the days the week below shows
+    is_today: bool = False
+
+
+def first_of_month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(month: date) -> date:
+    return (month + timedelta(days=32)).replace(day=1)
+
+
+def previous_month(month: date) -> date:
+    return (month - timedelta(days=1)).replace(day=1)
+
+
+def last_bookable_day(policy: BookingPolicy, today: date) -> date:
+    """The last day the educator's horizon lets a student book (far ahead without one)."""
+    if policy.horizon_days:
+        return timezone.localdate(timezone.now() + timedelta(days=policy.horizon_days))
+    return today + timedelta(weeks=MAX_WEEKS_AHEAD)
+
+
+def _day_name(day: date) -> str:
+    return date_format(day, "D j M Y")
+
+
+def requested_day(
+    raw: str | None, *, today: date, earliest: date, latest: date, shows: str
+) -> tuple[date | None, str]:
+    """The day `?start=` asks for, kept within [earliest, latest], and what to tell the
+    viewer when it could not be read or lay outside ("" when nothing needs saying).
+    None when nothing was asked. `shows` ends the sentence: "so the times start …"."""
+    if not raw:
+        return None, ""
+    day = parse_day(raw)
+    if day is None:
+        return today, f"That date could not be read, so {shows} {_day_name(today)}."
+    if day < earliest:
+        return earliest, f"{_day_name(day)} is too early, so {shows} {_day_name(earliest)}."
+    if day > latest:
+        return latest, f"{_day_name(day)} is too far ahead, so {shows} {_day_name(latest)}."
+    return day, ""
+
+
+def month_weeks(month: date, cell) -> list[list[MonthDay]]:
+    """The month's weeks, Monday first; `cell(day)` fills each day of the month."""
+    weeks = calendar.Calendar().monthdatescalendar(month.year, month.month)
+    return [
+        [cell(day) if day.month == month.month else MonthDay(day, in_month=False) for day in week]
+        for week in weeks
+    ]
+
+
+def _month_days(slots, month: date) -> tuple[dict, date | None]:
+    return selectors.month_days(slots, day_start(month), day_start(next_month(month)))
+
+
+def _nav(month: date, earliest: date, latest: date, first_day) -> dict:
+    """Previous/next month links within [earliest, latest]: each opens on `first_day(m)`."""
+    before, after = previous_month(month), next_month(month)
+    return {
+        "prev_month": first_day(before) if month > first_of_month(earliest) else None,
+        "next_month": first_day(after) if after <= latest else None,
+    }
+
+
+def find_time_context(
+    request: HttpRequest, offered, *, policy: BookingPolicy, course=None, student=None,
+    waitlist_url: str = "",
+) -> dict:  # fmt: skip
+    """The week of open times, the month it is in, and the date jump, for Book a Session
+    and a mentor's page. `offered` is `selectors.offered_slots(...)` for the page; full
+    days link to `waitlist_url` (students only: empty for others)."""
+    today = timezone.localdate()
+    latest = last_bookable_day(policy, today)
+    raw = request.POST.get("start") or request.GET.get("start")
+    asked, notice = requested_day(
+        raw, today=today, earliest=today, latest=latest, shows="the times start on"
+    )
+    open_slots = selectors.bookable(offered, student=student)
+    week = week_context(asked, open_slots, course=course, latest=latest)
+    start, end = week["week_start"], week["week_end"]
+    month = first_of_month(start)
+    counts, next_open = _month_days(offered, month)
+    if not week["week_count"]:
+        later = [day for day, (open_count, _) in sorted(counts.items()) if day > end and open_count]
+        week["next_open"] = later[0] if later else next_open
+        week["week_key"] += (week["next_open"],)
+
+    def cell(day: date) -> MonthDay:
+        open_count, full_count = counts.get(day, (0, 0))
+        name, in_view = _day_name(day), start <= day <= end
+        if open_count:
+            times = f"{open_count} open time{'s' if open_count > 1 else ''}"
+            return MonthDay(
+                day, True, f"{name}: {times}", f"?start={day:%Y-%m-%d}", str(open_count),
+                in_view=in_view, is_today=day == today,
+            )  # fmt: skip
+        if full_count:
+            label = f"{name}: full" + (", waitlist open" if waitlist_url else "")
+            return MonthDay(
+                day, True, label, waitlist_url, "Full", full=True, in_view=in_view,
+                is_today=day == today,
+            )  # fmt: skip
+        return MonthDay(day, True, f"{name}: no open times", in_view=in_view, is_today=day == today)
+
+    return {
+        **week,
+        "month": month,
+        "month_weeks": month_weeks(month, cell),
+        "month_open": sum(open_count for open_count, _ in counts.values()),
+        "month_next_open": next_open,
+        "month_notice": notice,
+        "month_swaps": True,  # htmx swaps the week and the month in place
+        "weekdays": WEEKDAYS,
+        "jump_value": start,
+        "jump_min": today,
+        "jump_max": latest,
+        **_nav(month, today, latest, lambda m: max(m, today)),
+    }
+
+
+CALENDAR_REACH = timedelta(weeks=MAX_WEEKS_AHEAD)  # back and ahead of today
+
+
+def calendar_month_context(request: HttpRequest, educator) -> dict:
+    """The day the educator's calendar shows (its week is that day's Monday to Sunday),
+    and the month around it with each day's slots (open and full), for the calendar."""
+    today = timezone.localdate()
+    earliest, latest = today - CALENDAR_REACH, today + CALENDAR_REACH
+    asked, notice = requested_day(
+        request.GET.get("start"), today=today, earliest=earliest, latest=latest,
+        shows="the calendar shows",
+    )  # fmt: skip
+    chosen = asked or today
+    monday = chosen - timedelta(days=chosen.weekday())
+    month = first_of_month(chosen)
+    slots = selectors.educator_slots(educator=educator).filter(withdrawn_at__isnull=True)
+    counts, _ = _month_days(slots, month)
+
+    def cell(day: date) -> MonthDay:
+        open_count, full_count = counts.get(day, (0, 0))
+        total = open_count + full_count
+        label, mark = "no slots", ""
+        if total:
+            label, mark = f"{total} slot{'s' if total > 1 else ''}", str(total)
+            if not open_count:
+                label, mark = f"{label}, all booked", "Full"
+            elif full_count:
+                label = f"{label}, {full_count} full"
+        return MonthDay(
+            day, True, f"{_day_name(day)}: {label}", f"?start={day:%Y-%m-%d}#week", mark,
+            full=bool(total) and not open_count,
+            in_view=monday <= day < monday + timedelta(days=7), is_today=day == today,
+        )  # fmt: skip
+
+    return {
+        "chosen_day": chosen,
+        "week_monday": monday,
+        "month": month,
+        "month_weeks": month_weeks(month, cell),
+        "month_open": None,
+        "month_notice": notice,
+        "weekdays": WEEKDAYS,
+        "jump_value": chosen,
+        "jump_min": earliest,
+        "jump_max": latest,
+        **_nav(month, earliest, latest, lambda m: m),
+    }

@@ -1,0 +1,14 @@
+// After htmx swaps in another week or month (static/js: the CSP allows no inline script),
+// put the keyboard focus where the clicked control asked (`data-focus-after`): the swap
+// removed the control itself, and focus would fall back to the top of the page. Once per
+// request: the week and the month (swapped out of band) each settle.
+document.addEventListener("htmx:afterSettle", function (event) {
+  var config = event.detail.requestConfig;
+  var source = config && config.elt;
+  var selector = source && source.getAttribute && source.getAttribute("data-focus-after");
+  if (!selector || config.focusMoved) return;
+  var target = document.querySelector(selector);
+  if (!target) return;
+  config.focusMoved = true;
+  target.focus();
+});
