@@ -116,6 +116,27 @@ def test_past_and_far_dates_are_clamped_to_today_and_the_booking_horizon(enrolle
     assert f"?start={(last.replace(day=1) + timedelta(days=32)).replace(day=1)}" not in html
 
 
+def test_the_later_months_strip_links_a_year_ahead_within_the_horizon(enrolled, course):
+    SlotFactory(educator=course.educator, course=course, starts_at=at(5, 10))
+    html = page(enrolled, f"/course/{course.pk}/book-session")
+    month = timezone.localdate(timezone.now() + timedelta(days=5)).replace(day=1)
+    ahead = [month]
+    for _ in range(13):
+        ahead.append((ahead[-1] + timedelta(days=32)).replace(day=1))
+    assert "Later months" in html
+    for later in ahead[1:13]:
+        assert f'href="?start={later:%Y-%m-%d}"' in html
+        assert f'<span class="visually-hidden">{date_format(later, "F Y")}</span>' in html
+    assert f'href="?start={ahead[13]:%Y-%m-%d}"' not in html  # a year, not more
+    policy = BookingPolicy.for_educator(course.educator)
+    policy.horizon_days = 40
+    policy.save()
+    html = page(enrolled, f"/course/{course.pk}/book-session")
+    last = timezone.localdate(timezone.now() + timedelta(days=40))
+    shown = [later for later in ahead[1:] if f'href="?start={later:%Y-%m-%d}"' in html]
+    assert shown == [later for later in ahead[1:] if later <= last]
+
+
 @pytest.mark.parametrize("spread", [1, 200])
 def test_the_booking_page_with_its_month_has_constant_queries(
     enrolled, course, spread, django_assert_num_queries

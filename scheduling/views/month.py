@@ -91,12 +91,23 @@ def _month_days(slots, month: date) -> tuple[dict, date | None]:
     return selectors.month_days(slots, day_start(month), day_start(next_month(month)))
 
 
+MONTHS_AHEAD = 12  # in the month strip: any month within a year is one click away
+
+
 def _nav(month: date, earliest: date, latest: date, first_day) -> dict:
-    """Previous/next month links within [earliest, latest]: each opens on `first_day(m)`."""
+    """Previous/next month links within [earliest, latest] and the strip of the months
+    after this one: each opens on `first_day(m)`."""
     before, after = previous_month(month), next_month(month)
+    ahead = []
+    for _ in range(MONTHS_AHEAD):
+        if after > latest:
+            break
+        ahead.append((after, first_day(after)))
+        after = next_month(after)
     return {
         "prev_month": first_day(before) if month > first_of_month(earliest) else None,
-        "next_month": first_day(after) if after <= latest else None,
+        "next_month": ahead[0][1] if ahead else None,
+        "months_ahead": ahead,
     }
 
 

@@ -72,6 +72,28 @@ def test_a_time_eight_months_ahead_is_two_clicks_from_book_a_session(make_page, 
     assert Booking.objects.get(student=student).slot_id == far.pk
 
 
+@pytest.mark.parametrize("where", ["book-session", "mentor"])
+def test_with_a_time_in_every_month_one_eight_months_ahead_is_two_clicks_away(
+    make_page, far_and_near, where
+):
+    """ "Next open time after" only skips empty months: with times in every month, the
+    strip of later months is the one click to the eighth."""
+    course, _, far, _ = far_and_near
+    for month in range(1, 8):
+        SlotFactory(educator=course.educator, course=course, starts_at=at(30 * month, 11))
+    page = make_page()
+    log_in(page, "planner")
+    path = f"/course/{course.pk}/book-session" if where == "book-session" else ""
+    page.goto(page.base + (path or f"/mentors/{course.educator.pk}/"))
+    far_day = timezone.localdate(far.starts_at)
+    page.get_by_role("link", name=date_format(far_day, "F Y"), exact=True).click()  # 1
+    expect(page.get_by_role("heading", name=date_format(far_day, "F Y"))).to_be_focused()
+    page.get_by_role("link", name=f"{_far_day_name(far)}: 1 open time").click()  # 2
+    expect(page.get_by_text("Far one")).to_be_visible()
+    page.locator(f'label[for="slot-{far.pk}"]').click()  # 3: chosen, ready to send
+    expect(page.locator(f"#slot-{far.pk}")).to_be_checked()
+
+
 def test_go_to_date_and_the_day_in_the_month_open_that_week(make_page, far_and_near):
     course, _, far, _ = far_and_near
     page = make_page()
