@@ -106,35 +106,27 @@ def bookable(offered: QuerySet[Slot], *, student: User | None = None) -> QuerySe
     return slots.order_by("starts_at", "id")
 
 
-def month_days(slots: QuerySet[Slot], begin: datetime, end: datetime) -> tuple[dict, object]:
-    """For a month overview: ({date: (open, full)}, next_open) where the dict counts, per day
-    of [begin, end) in the viewer's timezone, the `slots` starting that day with a seat left
-    and without one, and `next_open` is the first day after `end` with a seat left (None
-    when there is none).
-
-    One grouped query whatever the horizon: the days from `begin` on that are in the range
-    or have a seat left, in order; at most 31 fall in a month, so the 32nd row, if any, is
-    the next open day.
-    """
+def day_counts(slots: QuerySet[Slot], begin: datetime, end: datetime) -> dict:
+    """{date: (open, full)} for the days of [begin, end) in the viewer's timezone: how many
+    of `slots` start that day with a seat left and without one. One grouped query over
+    that range only, however far ahead the slots go (a month overview)."""
     rows = (
-        slots.filter(starts_at__gte=begin)
-        .filter(Q(starts_at__lt=end) | Q(seats_taken__lt=F("capacity")))
+        slots.filter(starts_at__gte=begin, starts_at__lt=end)
         .annotate(day=TruncDate("starts_at", tzinfo=timezone.get_current_timezone()))
         .values("day")
         .annotate(
             open_count=Count("pk", filter=Q(seats_taken__lt=F("capacity"))),
             full_count=Count("pk", filter=Q(seats_taken__gte=F("capacity"))),
         )
-        .order_by("day")[:32]
+        .order_by("day")
     )
-    last_day = timezone.localtime(end).date()
-    counts, next_open = {}, None
-    for row in rows:
-        if row["day"] >= last_day:
-            next_open = row["day"]
-            break
-        counts[row["day"]] = (row["open_count"], row["full_count"])
-    return counts, next_open
+    return {row["day"]: (row["open_count"], row["full_count"]) for row in rows}
+
+
+def next_open_start(slots: QuerySet[Slot], after: datetime) -> datetime | None:
+    """When the first of `slots` with a seat left starts, at or after `after`."""
+    later = slots.with_seats_left().filter(starts_at__gte=after).order_by("starts_at")
+    return later.values_list("starts_at", flat=True).first()
 
 
 def _student_marks(student: User) -> dict:

@@ -176,6 +176,43 @@ def test_a_withdrawn_slot_leaves_the_remembered_week(as_student, student, educat
     assert f'id="slot-{gone.pk}"' not in page and f'id="slot-{keep.pk}"' in page
 
 
+def test_the_remembered_month_follows_its_days_and_the_page_it_is_on(
+    as_student, student, educator, settings
+):
+    """The month overview shows what the same page shows without the memo after every
+    change: a day filling up, a day opening, the next open time, another page's path."""
+    course = CourseFactory(educator=educator)
+    services.enroll(student=student, course=course)
+    slot = SlotFactory(educator=educator, course=course, capacity=1)
+
+    def month(path=f"/course/{course.pk}/book-session") -> str:
+        html = as_student.get(path).content.decode()
+        return html[
+            html.index('<section id="month"') : html.index(
+                "</section>", html.index('<section id="month"')
+            )
+        ]
+
+    def plain(path=f"/course/{course.pk}/book-session") -> str:
+        settings.FRAGMENT_MEMO = False
+        try:
+            return month(path)
+        finally:
+            settings.FRAGMENT_MEMO = True
+
+    assert month() == plain() and "1 open time" in month()
+    SlotFactory(educator=educator, course=course, starts_at=slot.starts_at + timedelta(hours=3))
+    assert month() == plain() and "2 open times" in month()
+    BookingFactory(slot=slot)
+    assert month() == plain() and "1 open time" in month()
+    SlotFactory(educator=educator, course=course, starts_at=slot.starts_at + timedelta(days=300))
+    assert month() == plain() and "Next open time after" in month()
+    mentor_page = f"/mentors/{educator.pk}/"
+    assert month(mentor_page) == plain(mentor_page) and f'action="{mentor_page}"' in month(
+        mentor_page
+    )
+
+
 def test_a_model_instance_or_a_method_is_refused_as_a_key(educator):
     """Instances compare by primary key alone: a changed one would find the old text."""
     for key in (educator, educator.get_full_name):

@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BUDGETS = {
     "floor": 1,
     # session, user, course with the enrolment, first open slot, the week, its month
-    "booking_page": 6,
+    # (the days, the next open time after it)
+    "booking_page": 7,
     "my_requests": 4,  # session, user, counts (the total too), page; seen-at only after a change
     "session_requests": 4,
     "availability": 4,

@@ -42,11 +42,9 @@ def page(client, path, **params) -> str:
     return response.content.decode()
 
 
-def test_month_days_counts_open_and_full_per_local_day_and_finds_the_next_open_day(
-    educator, settings
-):
+def test_day_counts_per_local_day_and_the_next_open_time_after_the_month(educator):
     """One grouped query: days of the month with open and full times, in the viewer's
-    timezone, and the first open day after the month however far it is."""
+    timezone; then the first open time after the month however far it is."""
     zone = timezone.get_current_timezone()
     month = timezone.localdate().replace(day=1) + timedelta(days=40)
     month = month.replace(day=1)  # next month but one: every day is in the future
@@ -60,9 +58,11 @@ def test_month_days_counts_open_and_full_per_local_day_and_finds_the_next_open_d
     later = SlotFactory(educator=educator, starts_at=end + timedelta(days=200, hours=10))
     SlotFactory(educator=educator, starts_at=end + timedelta(days=400, hours=10))
     slots = selectors.offered_slots(educator=educator)
-    counts, next_open = selectors.month_days(slots, begin, end)
-    assert counts == {month: (2, 0), month + timedelta(days=2): (0, 1)}
-    assert next_open == timezone.localdate(later.starts_at)
+    assert selectors.day_counts(slots, begin, end) == {
+        month: (2, 0),
+        month + timedelta(days=2): (0, 1),
+    }
+    assert selectors.next_open_start(slots, end) == later.starts_at
 
 
 def test_the_month_marks_days_with_open_times_and_full_days_link_to_the_waitlist(enrolled, course):
@@ -144,9 +144,9 @@ def test_the_booking_page_with_its_month_has_constant_queries(
     """Slots every few days for years ahead cost no more queries than one."""
     for n in range(spread):
         SlotFactory(educator=course.educator, course=course, starts_at=at(2 + 4 * n, 10))
-    with django_assert_num_queries(6):  # session, user, course, first open, week, month
+    with django_assert_num_queries(7):  # session, user, course, first open, week, month (2)
         page(enrolled, f"/course/{course.pk}/book-session")
-    with django_assert_num_queries(5):  # session, user, course, week, month
+    with django_assert_num_queries(6):  # session, user, course, week, month (2)
         page(enrolled, f"/course/{course.pk}/book-session", start=f"{timezone.localdate()}")
 
 
@@ -156,7 +156,7 @@ def test_the_mentor_page_and_the_calendar_month_have_constant_queries(
 ):
     for n in range(spread):
         SlotFactory(educator=educator, starts_at=at(2 + 4 * n, 10))
-    with django_assert_num_queries(5):  # mentor, courses, first open, week, month
+    with django_assert_num_queries(6):  # mentor, courses, first open, week, month (2)
         page(client, f"/mentors/{educator.pk}/")
     client.force_login(educator)
     with django_assert_num_queries(4):  # session, user, the week's slots, the month

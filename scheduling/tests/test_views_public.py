@@ -106,7 +106,7 @@ def test_mentor_page_query_count_is_constant(client, rows, django_assert_num_que
     educator = EducatorFactory()
     for _ in range(rows):
         SlotFactory(educator=educator)
-    with django_assert_num_queries(5):  # mentor, courses, first open, week, month
+    with django_assert_num_queries(6):  # mentor, courses, first open, week, month, next open
         assert client.get(f"/mentors/{educator.pk}/").status_code == 200
 
 

@@ -127,8 +127,8 @@ def test_booking_page_query_count_is_constant(as_student, student, rows, django_
     services.enroll(student=student, course=course)
     for _ in range(rows):
         SlotFactory(educator=course.educator, course=course)
-    with django_assert_num_queries(6):  # session, user, course (+ enrolled), first open, week,
-        # the month overview
+    with django_assert_num_queries(7):  # session, user, course (+ enrolled), first open, week,
+        # the month overview: its days, the next open time after it
         assert as_student.get(f"/course/{course.pk}/book-session").status_code == 200
 
 
@@ -369,6 +369,6 @@ def test_week_of_a_given_start_has_constant_queries(
             starts_at=_day_after(2, 0) + timedelta(hours=3 * n),
         )
     start = f"{timezone.localdate() + timedelta(days=2)}"
-    with django_assert_num_queries(5):  # session, user, course (+ enrolled), week, month
+    with django_assert_num_queries(6):  # session, user, course (+ enrolled), week, month (2)
         page = as_student.get(f"/course/{course.pk}/book-session", {"start": start})
     assert page.status_code == 200

@@ -3,7 +3,7 @@
 Book a Session, a mentor's page and the educator's calendar show the month of the day in
 view with each day's open times, so a time months ahead is a click or two away instead of
 one "Next week" per week. The counts are one grouped query whatever the horizon
-(`selectors.month_days`).
+(`selectors.day_counts`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 
 from .. import selectors
 from ..models import BookingPolicy
@@ -57,7 +57,8 @@ def last_bookable_day(policy: BookingPolicy, today: date) -> date:
 
 
 def _day_name(day: date) -> str:
-    return date_format(day, "D j M Y")
+    """As the date filter's "D j M Y" gives it, without its formatter (a month has ~40)."""
+    return f"{WEEKDAYS_ABBR[day.weekday()]} {day.day} {MONTHS_3[day.month].title()} {day.year}"
 
 
 def requested_day(
@@ -78,17 +79,28 @@ def requested_day(
     return day, ""
 
 
-def month_weeks(month: date, cell) -> list[list[MonthDay]]:
+def month_weeks(month: date, cell) -> tuple[tuple[MonthDay, ...], ...]:
     """The month's weeks, Monday first; `cell(day)` fills each day of the month."""
     weeks = calendar.Calendar().monthdatescalendar(month.year, month.month)
-    return [
-        [cell(day) if day.month == month.month else MonthDay(day, in_month=False) for day in week]
+    return tuple(
+        tuple(cell(day) if day.month == month.month else MonthDay(day, False) for day in week)
         for week in weeks
-    ]
+    )
 
 
-def _month_days(slots, month: date) -> tuple[dict, date | None]:
-    return selectors.month_days(slots, day_start(month), day_start(next_month(month)))
+def _with_key(context: dict) -> dict:
+    """`month_key`: everything includes/_month.html shows, for its `{% memo %}` (a month
+    is some 40 cells of links and marks: rendering it is most of its cost)."""
+    shown = (
+        "month", "month_weeks", "month_open", "month_next_open", "month_notice",
+        "month_swaps", "jump_value", "jump_min", "jump_max", "prev_month", "next_month",
+        "months_ahead",
+    )  # fmt: skip
+    return {**context, "month_key": tuple(context.get(name) for name in shown)}
+
+
+def _day_counts(slots, month: date) -> dict:
+    return selectors.day_counts(slots, day_start(month), day_start(next_month(month)))
 
 
 MONTHS_AHEAD = 12  # in the month strip: any month within a year is one click away
@@ -102,12 +114,12 @@ def _nav(month: date, earliest: date, latest: date, first_day) -> dict:
     for _ in range(MONTHS_AHEAD):
         if after > latest:
             break
-        ahead.append((after, first_day(after)))
+        ahead.append((after, first_day(after)))  # (the month, the day its link opens)
         after = next_month(after)
     return {
         "prev_month": first_day(before) if month > first_of_month(earliest) else None,
         "next_month": ahead[0][1] if ahead else None,
-        "months_ahead": ahead,
+        "months_ahead": tuple(ahead),
     }
 
 
@@ -128,7 +140,9 @@ def find_time_context(
     week = week_context(asked, open_slots, course=course, latest=latest)
     start, end = week["week_start"], week["week_end"]
     month = first_of_month(start)
-    counts, next_open = _month_days(offered, month)
+    counts = _day_counts(offered, month)
+    after_month = selectors.next_open_start(offered, day_start(next_month(month)))
+    next_open = timezone.localdate(after_month) if after_month else None
     if not week["week_count"]:
         later = [day for day, (open_count, _) in sorted(counts.items()) if day > end and open_count]
         week["next_open"] = later[0] if later else next_open
@@ -151,20 +165,22 @@ def find_time_context(
             )  # fmt: skip
         return MonthDay(day, True, f"{name}: no open times", in_view=in_view, is_today=day == today)
 
-    return {
-        **week,
-        "month": month,
-        "month_weeks": month_weeks(month, cell),
-        "month_open": sum(open_count for open_count, _ in counts.values()),
-        "month_next_open": next_open,
-        "month_notice": notice,
-        "month_swaps": True,  # htmx swaps the week and the month in place
-        "weekdays": WEEKDAYS,
-        "jump_value": start,
-        "jump_min": today,
-        "jump_max": latest,
-        **_nav(month, today, latest, lambda m: max(m, today)),
-    }
+    return _with_key(
+        {
+            **week,
+            "month": month,
+            "month_weeks": month_weeks(month, cell),
+            "month_open": sum(open_count for open_count, _ in counts.values()),
+            "month_next_open": next_open,
+            "month_notice": notice,
+            "month_swaps": True,  # htmx swaps the week and the month in place
+            "weekdays": WEEKDAYS,
+            "jump_value": start,
+            "jump_min": today,
+            "jump_max": latest,
+            **_nav(month, today, latest, lambda m: max(m, today)),
+        }
+    )
 
 
 CALENDAR_REACH = timedelta(weeks=MAX_WEEKS_AHEAD)  # back and ahead of today
@@ -183,7 +199,7 @@ def calendar_month_context(request: HttpRequest, educator) -> dict:
     monday = chosen - timedelta(days=chosen.weekday())
     month = first_of_month(chosen)
     slots = selectors.educator_slots(educator=educator).filter(withdrawn_at__isnull=True)
-    counts, _ = _month_days(slots, month)
+    counts = _day_counts(slots, month)
 
     def cell(day: date) -> MonthDay:
         open_count, full_count = counts.get(day, (0, 0))
@@ -201,16 +217,18 @@ def calendar_month_context(request: HttpRequest, educator) -> dict:
             in_view=monday <= day < monday + timedelta(days=7), is_today=day == today,
         )  # fmt: skip
 
-    return {
-        "chosen_day": chosen,
-        "week_monday": monday,
-        "month": month,
-        "month_weeks": month_weeks(month, cell),
-        "month_open": None,
-        "month_notice": notice,
-        "weekdays": WEEKDAYS,
-        "jump_value": chosen,
-        "jump_min": earliest,
-        "jump_max": latest,
-        **_nav(month, earliest, latest, lambda m: m),
-    }
+    return _with_key(
+        {
+            "chosen_day": chosen,
+            "week_monday": monday,
+            "month": month,
+            "month_weeks": month_weeks(month, cell),
+            "month_open": None,
+            "month_notice": notice,
+            "weekdays": WEEKDAYS,
+            "jump_value": chosen,
+            "jump_min": earliest,
+            "jump_max": latest,
+            **_nav(month, earliest, latest, lambda m: m),
+        }
+    )
