@@ -19,6 +19,7 @@ from scheduling.tests.factories import CourseFactory, EducatorFactory, SlotFacto
 
 from .test_accessibility import AXE_OPTIONS, describe
 from .test_journeys import log_in
+from .test_pages import open_context  # noqa: F401 (a fixture: a page without JavaScript)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -111,6 +112,25 @@ def test_go_to_date_and_the_day_in_the_month_open_that_week(make_page, far_and_n
     expect(page.get_by_text("No open times in this week")).to_be_visible()
     page.get_by_role("link", name=_far_day_name(far)).first.click()
     expect(page.get_by_text("Far one")).to_be_visible()
+
+
+def test_the_month_works_without_javascript(open_context, far_and_near):  # noqa: F811
+    course, _, far, student = far_and_near
+    page = open_context(java_script_enabled=False)
+    log_in(page, "planner")
+    page.goto(f"{page.base}/course/{course.pk}/book-session")
+    far_day = timezone.localdate(far.starts_at)
+    page.get_by_role("link", name=date_format(far_day, "F Y"), exact=True).click()
+    expect(page).to_have_url(re.compile(r"start=\d{4}-\d{2}-01"))
+    page.get_by_role("link", name=f"{_far_day_name(far)}: 1 open time").click()
+    expect(page).to_have_url(re.compile(rf"start={far_day:%Y-%m-%d}"))
+    go_to_date(page, timezone.localdate() + timedelta(days=1))
+    expect(page.locator(f'label[for="slot-{far.pk}"]')).to_have_count(0)
+    page.get_by_role("link", name=_far_day_name(far)).first.click()  # next open time
+    page.locator(f'label[for="slot-{far.pk}"]').click()
+    page.get_by_role("button", name="Send request").click()
+    expect(page).to_have_url(re.compile(r"/session-requests$"))
+    assert Booking.objects.get(student=student).slot_id == far.pk
 
 
 def test_a_bad_or_far_date_falls_back_with_a_message(make_page, far_and_near):
