@@ -85,6 +85,17 @@ WAITLIST_NOT_FULL = "This slot still has a seat: book it instead of waiting."
 WAITLIST_ALREADY = "You are already on this slot's waitlist."
 WAITLIST_NOT_ON = "You are not on this slot's waitlist."
 
+# After a session: attended or no-show
+OUTCOME_INVALID = "Choose attended or no-show."
+OUTCOME_NOT_EDUCATOR = "Only the educator of this session can mark whether it took place."
+OUTCOME_STATUS = "This request is {status}: only an approved or completed session has an outcome."
+OUTCOME_BEFORE_START = "A session can be marked attended or a no-show only once it has started."
+OUTCOME_SAME = "This session is already marked {outcome}."
+OUTCOME_ALREADY = "This session is already marked {outcome}; staff can correct the mark."
+DISPUTE_NOT_STUDENT = "Only the student of this session can answer its no-show mark."
+DISPUTE_NOT_NO_SHOW = "Only a session marked as a no-show can be disputed."
+DISPUTE_ALREADY = "You already said you attended this session."
+
 # Weekly availability
 PATTERN_NO_DAYS = "Pick at least one weekday."
 PATTERN_TIMES = "The hours must end after they start, with room for one session."

@@ -25,12 +25,14 @@ from accounts.models import User
 
 from .models import (
     ACTIVE_STATUSES,
+    OUTCOME_STATUSES,
     Booking,
     BookingEvent,
     BookingPolicy,
     BookingStatus,
     Course,
     Enrollment,
+    Outcome,
     Slot,
     WaitlistEntry,
     WaitlistStatus,
@@ -240,6 +242,7 @@ def upcoming_q(now: datetime, prefix: str = "") -> Q:
 # What a request's card on My Requests reads (student/_booking_card.html, Booking.card_key).
 _CARD_FIELDS = (
     *("id", "slot", "student", "status", "message", "meeting_link", "decision_note"),
+    *("outcome", "disputed_at"),
     *("slot__starts_at", "slot__ends_at", "slot__withdrawn_at", "slot__educator", "slot__course"),
     *("slot__educator__username", "slot__educator__first_name", "slot__educator__last_name"),
     "slot__course__title",
@@ -336,7 +339,7 @@ CLOSED_REQUEST_STATUSES = (
 # no educator row (it is the viewer), no course description or user profile.
 _REQUEST_CARD_FIELDS = (
     *("id", "slot", "student", "message", "status", "meeting_link", "decision_note"),
-    *("created_at", "rescheduled_from"),
+    *("created_at", "rescheduled_from", "outcome", "disputed_at"),
     *("slot__starts_at", "slot__ends_at", "slot__meeting_link", "slot__course"),
     *("slot__course__title", "student__username", "student__first_name", "student__last_name"),
 )
@@ -349,12 +352,43 @@ def educator_request_cards(*, educator: User, status: str) -> QuerySet[Booking]:
         order = ("-slot__starts_at", "-id")
     else:
         order = ("slot__starts_at", "created_at", "id")
+    return _request_cards(educator).filter(status=status).order_by(*order)
+
+
+def educator_request_card(*, educator: User, booking_id: int) -> Booking:
+    """One card of Session Requests as its tab shows it (answered in place with htmx)."""
+    return _request_cards(educator).get(pk=booking_id)
+
+
+def _request_cards(educator: User) -> QuerySet[Booking]:
     return (
-        Booking.objects.filter(educator=educator, status=status)
+        Booking.objects.filter(educator=educator)
         .select_related("slot__course", "student")
         .only(*_REQUEST_CARD_FIELDS)
-        .order_by(*order)
+        .annotate(**_student_attendance(educator))
     )
+
+
+def _student_attendance(educator: User) -> dict:
+    """`student_sessions` (the card's student's sessions with this educator that started:
+    approved or completed) and `student_no_shows` (how many of them were marked no-show),
+    for "Missed 2 of 9 sessions" on the card."""
+    started = Booking.objects.filter(
+        educator=educator,
+        student=OuterRef("student"),
+        status__in=OUTCOME_STATUSES,
+        slot__starts_at__lte=timezone.now(),
+    ).order_by()
+
+    def count(bookings):
+        return Coalesce(
+            Subquery(bookings.values("student").annotate(n=Count("pk")).values("n")[:1]), 0
+        )
+
+    return {
+        "student_sessions": count(started),
+        "student_no_shows": count(started.filter(outcome=Outcome.NO_SHOW)),
+    }
 
 
 def educator_request_counts(*, educator: User) -> dict[str, int]:

@@ -26,6 +26,11 @@ student_urls = [
         student.cancel_request,
         name="cancel-request",
     ),
+    path(
+        "session-requests/<int:booking_id>/dispute",
+        student.dispute_no_show,
+        name="dispute-no-show",
+    ),
     path("session-requests/<int:booking_id>/calendar.ics", ics.booking_ics, name="booking-ics"),
 ]
 
@@ -56,6 +61,11 @@ educator_urls = [
         "educator/session-requests/<int:booking_id>/complete",
         educator.complete,
         name="booking-complete",
+    ),
+    path(
+        "educator/session-requests/<int:booking_id>/outcome",
+        educator.mark_outcome,
+        name="booking-outcome",
     ),
     path("educator/courses", educator.courses, name="educator-courses"),
     path("educator/courses/new", educator.course_new, name="course-new"),

@@ -121,6 +121,7 @@ BODIES = {
     "api:weekly_update": lambda w: {"capacity": 2},
     "api:policies_update": lambda w: {"minNoticeHours": 1},
     "api:reschedule": lambda w: {"slotId": w.later_slot.pk},
+    "api:mark_outcome": lambda w: {"outcome": "attended"},
 }
 
 MATRIX: dict[str, dict[str, dict[str, object]]] = {
@@ -170,6 +171,11 @@ MATRIX: dict[str, dict[str, dict[str, object]]] = {
     "scheduling:my-requests": {"GET": STUDENT_PAGE},
     "scheduling:cancel-request": {
         "GET": who(anonymous=LOGIN, student=200, other_student=404, educators=403),
+        "POST": who(anonymous=LOGIN, student=REDIRECT, other_student=404, educators=403),
+    },
+    "scheduling:dispute-no-show": {
+        "GET": who(anonymous=LOGIN, students=405, educators=403),
+        # The booking is pending, not a no-show: the student is refused by the rules.
         "POST": who(anonymous=LOGIN, student=REDIRECT, other_student=404, educators=403),
     },
     "scheduling:reschedule-request": {
@@ -222,7 +228,7 @@ MATRIX: dict[str, dict[str, dict[str, object]]] = {
                 anonymous=LOGIN, students=403, educator=REDIRECT, other_educator=404, staff=404
             ),
         }
-        for action in ("approve", "reject", "complete")
+        for action in ("approve", "reject", "complete", "outcome")
     },
     "scheduling:educator-courses": {"GET": EDUCATOR_PAGE},
     "scheduling:course-new": {"GET": EDUCATOR_PAGE, "POST": EDUCATOR_PAGE},
@@ -304,6 +310,16 @@ MATRIX: dict[str, dict[str, dict[str, object]]] = {
     "api:complete": {
         "GET": NOT_ALLOWED,
         "PUT": who(anonymous=401, students=403, educator=409, other_educator=403, staff=409),
+    },
+    # Pending, not started: its educator (and staff, who may correct) are refused by the
+    # rules (409); a session's outcome is no one else's to mark (403).
+    "api:mark_outcome": {
+        "GET": NOT_ALLOWED,
+        "PUT": who(anonymous=401, students=403, educator=409, other_educator=403, staff=409),
+    },
+    "api:dispute_no_show": {
+        "GET": NOT_ALLOWED,
+        "PUT": who(anonymous=401, student=409, other_student=403, educators=403),
     },
     "api:courses": {"GET": API_PUBLIC},
     "api:weekly_list": {"GET": API_EDUCATOR},

@@ -10,6 +10,7 @@ from ..models import (
     ACTIVE_STATUSES,
     Booking,
     BookingEvent,
+    Outcome,
 )
 from ..templatetags.scheduling_tags import when
 from .actions import SHORT, run_each, with_reason
@@ -45,9 +46,11 @@ class ActiveFilter(admin.SimpleListFilter):
 class BookingAdmin(admin.ModelAdmin):
     """Bookings change status only through the actions; their fields are read-only."""
 
-    list_display = ["student", "session", "educator", "course", "status", "requested"]
+    list_display = ["student", "session", "educator", "course", "status", "attendance", "requested"]
     list_filter = [
         "status",
+        "outcome",
+        ("disputed_at", admin.EmptyFieldListFilter),
         ActiveFilter,
         ("slot__course", admin.RelatedOnlyFieldListFilter),
         ("slot__educator", admin.RelatedOnlyFieldListFilter),
@@ -73,9 +76,13 @@ class BookingAdmin(admin.ModelAdmin):
         "decided_at",
         "cancelled_at",
         "completed_at",
+        "outcome",
+        "outcome_by",
+        "outcome_at",
+        "disputed_at",
     ]
     inlines = [BookingEventInline]
-    actions = ["approve", "reject", "cancel", "complete"]
+    actions = ["approve", "reject", "cancel", "complete", "mark_attended", "mark_no_show"]
 
     def has_add_permission(self, request) -> bool:
         return False  # a booking is a student's request: see the Book a Session page
@@ -101,6 +108,14 @@ class BookingAdmin(admin.ModelAdmin):
     @admin.display(ordering="created_at", description="requested")
     def requested(self, booking):
         return when(booking.created_at, SHORT)
+
+    @admin.display(ordering="outcome", description="outcome")
+    def attendance(self, booking):
+        """The educator's mark, and the student's "I was there" against a no-show."""
+        if not booking.outcome:
+            return "–"
+        disputed = " (student says they attended)" if booking.disputed_at else ""
+        return f"{booking.get_outcome_display()}{disputed}"
 
     @admin.display(ordering="slot__educator__username")
     def educator(self, booking):
@@ -154,6 +169,25 @@ class BookingAdmin(admin.ModelAdmin):
             queryset,
             lambda booking: services.booking_complete(booking=booking, by=request.user),
             "Completed",
+        )
+
+    @admin.action(description="Mark attended (corrects an educator's mark)")
+    def mark_attended(self, request, queryset):
+        self._mark(request, queryset, Outcome.ATTENDED)
+
+    @admin.action(description="Mark as a no-show (corrects an educator's mark)")
+    def mark_no_show(self, request, queryset):
+        self._mark(request, queryset, Outcome.NO_SHOW)
+
+    def _mark(self, request, queryset, outcome: str) -> None:
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda booking: services.booking_mark_outcome(
+                booking=booking, by=request.user, outcome=outcome
+            ),
+            f"Marked {Outcome(outcome).label.lower()}",
         )
 
 

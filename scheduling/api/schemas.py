@@ -196,6 +196,16 @@ class RequestOut(Schema):
     updatedAt: str
 
 
+class OutcomeIn(Schema):
+    outcome: Text | None = None  # "attended" or "no_show": the service says when it is not
+
+
+class OutcomeOut(RequestOut):
+    outcome: Literal["attended", "no_show"] | None
+    outcomeMarkedAt: str | None
+    disputedAt: str | None
+
+
 class CourseOut(Schema):
     id: int
     title: str
@@ -227,6 +237,7 @@ SessionBookingEnvelope = envelope_of("SessionBookingEnvelope", SessionBookingOut
 SlotEnvelope = envelope_of("SlotEnvelope", SlotOut)
 SlotListEnvelope = envelope_of("SlotListEnvelope", SlotOut, paginated=True)
 RequestEnvelope = envelope_of("RequestEnvelope", RequestOut)
+OutcomeEnvelope = envelope_of("OutcomeEnvelope", OutcomeOut)
 RequestListEnvelope = envelope_of("RequestListEnvelope", RequestOut, paginated=True)
 CourseListEnvelope = envelope_of("CourseListEnvelope", CourseOut, paginated=True)
 EnrollmentEnvelope = envelope_of("EnrollmentEnvelope", CourseOut)

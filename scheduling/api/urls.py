@@ -7,6 +7,7 @@ from notifications.api import router as notifications_router
 from .auth_api import router as auth_router
 from .availability_api import router as availability_router
 from .core import api, api_fallback
+from .outcomes_api import router as outcomes_router
 from .planning_api import router as planning_router
 from .session_api import router as session_router
 
@@ -14,6 +15,7 @@ api.add_router("", auth_router)
 api.add_router("", session_router)
 api.add_router("", planning_router)  # before /api/availability/<id> paths
 api.add_router("", availability_router)
+api.add_router("", outcomes_router)
 api.add_router("", notifications_router)
 
 urlpatterns = [

@@ -6,10 +6,12 @@ constraints; the service layer (scheduling/services/) checks them first to give 
 
 from .bookings import (  # noqa: F401
     ACTIVE_STATUSES,
+    OUTCOME_STATUSES,
     Booking,
     BookingEvent,
     BookingQuerySet,
     BookingStatus,
+    Outcome,
 )
 from .courses import (  # noqa: F401
     MAX_CAPACITY,

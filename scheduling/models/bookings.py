@@ -23,6 +23,17 @@ class BookingStatus(models.TextChoices):
 ACTIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.APPROVED)
 
 
+class Outcome(models.TextChoices):
+    """Whether a session that started was held: the educator says so, once."""
+
+    ATTENDED = "attended", "Attended"
+    NO_SHOW = "no_show", "No-show"
+
+
+# A session can have an outcome once it is approved (and has started) or completed.
+OUTCOME_STATUSES = (BookingStatus.APPROVED, BookingStatus.COMPLETED)
+
+
 class BookingQuerySet(models.QuerySet):
     def active(self) -> BookingQuerySet:
         """Bookings that hold a seat."""
@@ -75,6 +86,21 @@ class Booking(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     # The start of the slot this booking was last moved from (shown as "rescheduled from").
     rescheduled_from = models.DateTimeField(null=True, blank=True, editable=False)
+    # After the session: the educator's mark (staff may correct it) and the student's
+    # "I was there" against a no-show. Changed only by services/outcomes.py.
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    outcome_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    outcome_at = models.DateTimeField(null=True, blank=True, editable=False)
+    disputed_at = models.DateTimeField(
+        "student says they attended", null=True, blank=True, editable=False
+    )
 
     objects = BookingQuerySet.as_manager()
 
@@ -88,6 +114,15 @@ class Booking(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=BookingStatus.values), name="booking_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="")
+                | Q(outcome__in=Outcome.values, status__in=OUTCOME_STATUSES),
+                name="booking_outcome_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(disputed_at__isnull=True) | Q(outcome=Outcome.NO_SHOW),
+                name="booking_dispute_of_no_show",
             ),
         ]
         indexes = [
@@ -158,6 +193,8 @@ class Booking(models.Model):
             slot.educator.display_name,
             slot.course_id,
             slot.course.title if slot.course_id else None,
+            self.outcome,
+            self.disputed_at is not None,
         )
 
     @property
@@ -180,6 +217,10 @@ class Booking(models.Model):
             slot.ends_at,
             slot.meeting_link,
             slot.course.title if slot.course_id else None,
+            self.outcome,
+            self.disputed_at is not None,
+            getattr(self, "student_sessions", None),
+            getattr(self, "student_no_shows", None),
         )
 
 

@@ -1,7 +1,8 @@
 """Every write that has a rule. Pages, the JSON API and admin actions all call these.
 
 By topic: checks.py (what they share: permission checks, locks in their order, a booking's
-rows), slots, courses, bookings, policies, reschedule, waitlist, patterns (weekly hours).
+rows), slots, courses, bookings, outcomes (attended or no-show), policies, reschedule,
+waitlist, patterns (weekly hours).
 Callers use `from scheduling import services` and `services.<name>`: every public name is
 here, and the private ones tests call (_create_booking, _lock_slot_to_book, _move_seats).
 
@@ -29,6 +30,7 @@ from .checks import (
     validate_meeting_link,
 )
 from .courses import course_create, course_update, enroll
+from .outcomes import booking_dispute_no_show, booking_mark_outcome
 from .patterns import (
     PATTERN_FIELDS,
     check_pattern,
@@ -72,6 +74,8 @@ __all__ = [
     "booking_approve",
     "booking_cancel",
     "booking_complete",
+    "booking_dispute_no_show",
+    "booking_mark_outcome",
     "booking_reject",
     "booking_request",
     "booking_reschedule",

@@ -245,13 +245,24 @@ def test_session_requests_cards_and_counts_read_as_educator_bookings_reads_them(
         orm = selectors.educator_bookings(educator=educator, status=status)
         if status in ("completed", "rejected", "cancelled"):
             orm = orm.order_by("-slot__starts_at", "-id")
-        want = [(b.pk, b.request_card_key) for b in orm]
+        # The key's last two: the cards' own annotations (the student's sessions and
+        # no-shows with this educator), checked against plain counts below.
+        want = [(b.pk, b.request_card_key[:-2]) for b in orm]
         cards = selectors.educator_request_cards(educator=educator, status=status)
         for start, stop in ((0, 20), (0, 1), (1, 3), (5, 9)):
             with CaptureQueriesContext(connection) as queries:
-                got = [(b.pk, b.request_card_key) for b in cards[start:stop]]
+                got = [(b.pk, b.request_card_key[:-2]) for b in cards[start:stop]]
             assert got == want[start:stop], status
             assert len(queries) == (1 if stop > start else 0)  # nothing deferred read later
+        for card in cards:
+            started = Booking.objects.filter(
+                educator=educator,
+                student=card.student,
+                status__in=("approved", "completed"),
+                slot__starts_at__lte=timezone.now(),
+            )
+            assert card.student_sessions == started.count()
+            assert card.student_no_shows == started.filter(outcome="no_show").count()
 
 
 def test_availability_tabs_read_as_educator_slots_reads_them(educator, other_educator, student):

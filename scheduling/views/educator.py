@@ -303,8 +303,9 @@ def _own_booking(request: HttpRequest, booking_id: int) -> Booking:
     return get_object_or_404(Booking.objects.with_related(), pk=booking_id, educator=request.user)
 
 
-def _decide(request: HttpRequest, booking: Booking, form, action) -> HttpResponse:
-    """Run an approve/reject/complete; htmx gets the card back, others a redirect."""
+def _decide(request: HttpRequest, booking: Booking, form, action, done=None) -> HttpResponse:
+    """Run an approve/reject/complete/outcome; htmx gets the card back, others a redirect
+    with `done(booking)` (default: the request's new status) as the message."""
     problem = ""
     if form is not None and not form.is_valid():
         problem = " ".join(message for errors in form.errors.values() for message in errors)
@@ -317,7 +318,7 @@ def _decide(request: HttpRequest, booking: Booking, form, action) -> HttpRespons
     if not back.startswith("/") or back.startswith("//"):
         back = reverse("scheduling:educator-requests")
     if request.htmx:
-        booking = Booking.objects.with_related().get(pk=booking.pk)
+        booking = selectors.educator_request_card(educator=request.user, booking_id=booking.pk)
         context = {"booking": booking, "now": timezone.now(), "problem": problem, "next_url": back}
         response = render(request, "scheduling/educator/requests.html#request-card", context)
         if not problem:
@@ -334,7 +335,8 @@ def _decide(request: HttpRequest, booking: Booking, form, action) -> HttpRespons
     if problem:
         messages.error(request, problem)
     else:
-        messages.success(request, f"Request {booking.get_status_display().lower()}.")
+        text = done(booking) if done else f"Request {booking.get_status_display().lower()}."
+        messages.success(request, text)
     return redirect(back)
 
 
@@ -375,6 +377,22 @@ def complete(request: HttpRequest, booking_id: int) -> HttpResponse:
         booking,
         None,
         lambda data: services.booking_complete(booking=booking, by=request.user),
+    )
+
+
+@educator_required
+@require_POST
+def mark_outcome(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """Attended or no-show, once the session has started (the service decides)."""
+    booking = _own_booking(request, booking_id)
+    return _decide(
+        request,
+        booking,
+        None,
+        lambda data: services.booking_mark_outcome(
+            booking=booking, by=request.user, outcome=request.POST.get("outcome", "")
+        ),
+        done=lambda marked: f"Marked {marked.get_outcome_display().lower()}.",
     )
 
 

@@ -126,3 +126,17 @@ def cancel_request(request: HttpRequest, booking_id: int) -> HttpResponse:
     return render(
         request, "scheduling/student/cancel_confirm.html", {"booking": booking, "form": form}
     )
+
+
+@student_required
+@require_POST
+def dispute_no_show(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """ "I was there", against a no-show mark: once, through the service."""
+    booking = get_object_or_404(Booking, pk=booking_id, student=request.user)
+    try:
+        services.booking_dispute_no_show(booking=booking, by=request.user)
+    except BookingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Noted: you said you attended. Your educator sees it.")
+    return redirect("scheduling:my-requests")

@@ -1,0 +1,61 @@
+"""After a session in real Chromium: the educator marks a no-show in place, the student
+answers "I was there", and both pages pass axe at desktop and phone width."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from scheduling import services
+from scheduling.tests.factories import BookingFactory, EducatorFactory, SlotFactory, StudentFactory
+from scheduling.tests.test_services import move_to_past
+
+from .test_accessibility import AXE_OPTIONS, describe
+from .test_journeys import log_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def held_session():
+    educator = EducatorFactory(username="marker")
+    student = StudentFactory(username="absent", first_name="Ari", last_name="Lee")
+    slot = SlotFactory(educator=educator)
+    booking = BookingFactory(slot=slot, student=student)
+    services.booking_approve(booking=booking, by=educator, meeting_link="https://m.example.com")
+    move_to_past(slot)
+    return booking
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_educator_marks_a_no_show_and_the_student_says_they_were_there(
+    make_page, held_session, width
+):
+    teacher = make_page(width=width)
+    log_in(teacher, "marker")
+    teacher.goto(teacher.base + "/educator/session-requests?status=approved")
+    card = teacher.locator(f"#request-{held_session.pk}")
+    expect(card.get_by_text("Did Ari Lee attend?")).to_be_visible()
+    teacher.evaluate("window.__stayed = true")
+    card.get_by_role("button", name="No-show").click()
+    card = teacher.locator(f"#request-{held_session.pk}")
+    expect(card.get_by_text("No-show", exact=True)).to_be_visible()
+    expect(card.get_by_text("Ari Lee missed 1 of 1 session with you.")).to_be_visible()
+    assert teacher.evaluate("window.__stayed") is True  # swapped in place by htmx
+    found = describe(
+        "session-requests", Axe().run(teacher, options=AXE_OPTIONS).response["violations"]
+    )
+
+    student = make_page(width=width)
+    log_in(student, "absent")
+    student.goto(student.base + "/session-requests")
+    expect(student.get_by_text("marked that you did not attend")).to_be_visible()
+    found += describe("my-requests", Axe().run(student, options=AXE_OPTIONS).response["violations"])
+    student.get_by_role("button", name="I was there").click()
+    expect(student.get_by_text("Noted: you said you attended.")).to_be_visible()
+    expect(student.get_by_role("button", name="I was there")).to_have_count(0)
+
+    teacher.reload()
+    expect(teacher.get_by_text("Ari Lee says they attended.")).to_be_visible()
+    assert found == []
