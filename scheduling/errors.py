@@ -96,6 +96,17 @@ DISPUTE_NOT_STUDENT = "Only the student of this session can answer its no-show m
 DISPUTE_NOT_NO_SHOW = "Only a session marked as a no-show can be disputed."
 DISPUTE_ALREADY = "You already said you attended this session."
 
+# A session's notes and action items
+SESSION_NOT_FOUND = "No such session."
+NOTE_EMPTY = "Write something in the note."
+NOTE_TOO_LONG = "A note can be at most 5000 characters."
+NOTE_NOT_AUTHOR = "Only the author of a note can edit it."
+NOTE_NOT_FOUND = "That note is not part of this session."
+ITEM_NOT_FOUND = "That action item is not part of this session."
+ITEM_EMPTY = "Say what is to be done."
+ITEM_TOO_LONG = "An action item can be at most 500 characters."
+ITEM_OWNER = "An action item belongs to the student or the educator of this session."
+
 # Weekly availability
 PATTERN_NO_DAYS = "Pick at least one weekday."
 PATTERN_TIMES = "The hours must end after they start, with room for one session."

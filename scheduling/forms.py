@@ -9,7 +9,16 @@ from django.utils import timezone
 
 from . import errors, selectors, services
 from .errors import BookingError
-from .models import MAX_CAPACITY, MESSAGE_MAX_LENGTH, MIN_CAPACITY, POLICY_LIMITS, Course, Slot
+from .models import (
+    ITEM_MAX_LENGTH,
+    MAX_CAPACITY,
+    MESSAGE_MAX_LENGTH,
+    MIN_CAPACITY,
+    NOTE_MAX_LENGTH,
+    POLICY_LIMITS,
+    Course,
+    Slot,
+)
 
 
 class ServiceErrorMixin:
@@ -390,3 +399,36 @@ class WeeklyPatternForm(ServiceErrorMixin, forms.Form):
     def __init__(self, *args, educator, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["course"].queryset = Course.objects.filter(educator=educator)
+
+
+# --- a session's notes and action items (views/sessions.py)
+
+
+class SessionNoteForm(ServiceErrorMixin, forms.Form):
+    error_fields = {"text": "text"}
+    note = forms.IntegerField(required=False, widget=forms.HiddenInput)  # set: an edit
+    text = forms.CharField(
+        label="Note",
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": errors.NOTE_EMPTY, "max_length": errors.NOTE_TOO_LONG},
+    )
+
+
+class ActionItemForm(ServiceErrorMixin, forms.Form):
+    error_fields = {"text": "text", "owner": "owner"}
+    text = forms.CharField(
+        label="Action item",
+        max_length=ITEM_MAX_LENGTH,
+        error_messages={"required": errors.ITEM_EMPTY, "max_length": errors.ITEM_TOO_LONG},
+    )
+    owner = forms.ChoiceField(
+        label="Who does it",
+        choices=[("student", "The student"), ("educator", "The educator")],
+        error_messages={"required": errors.ITEM_OWNER, "invalid_choice": errors.ITEM_OWNER},
+    )
+
+
+class ItemDoneForm(ServiceErrorMixin, forms.Form):
+    item = forms.IntegerField()
+    done = forms.BooleanField(required=False)

@@ -26,6 +26,7 @@ from accounts.models import User
 from .models import (
     ACTIVE_STATUSES,
     OUTCOME_STATUSES,
+    ActionItem,
     Booking,
     BookingEvent,
     BookingPolicy,
@@ -33,6 +34,7 @@ from .models import (
     Course,
     Enrollment,
     Outcome,
+    SessionNote,
     Slot,
     WaitlistEntry,
     WaitlistStatus,
@@ -473,3 +475,46 @@ def reschedule_targets(*, booking: Booking) -> QuerySet[Slot]:
 
 def educator_patterns(*, educator: User) -> QuerySet[WeeklyPattern]:
     return WeeklyPattern.objects.filter(educator=educator).select_related("course")
+
+
+# ---------------------------------------------------------------- a session's own page
+
+
+def session_booking(booking_id: int) -> Booking | None:
+    """The booking of a session page with what its head shows (slot, educator, course,
+    student); None when there is none."""
+    return Booking.objects.with_related().filter(pk=booking_id).first()
+
+
+def session_history(booking: Booking) -> QuerySet[BookingEvent]:
+    return BookingEvent.objects.filter(booking=booking).select_related("actor")
+
+
+def session_notes(booking: Booking) -> QuerySet[SessionNote]:
+    """The notes in order, each with its author and how many earlier texts it kept."""
+    return (
+        SessionNote.objects.filter(booking=booking)
+        .select_related("author")
+        .annotate(revision_count=Count("revisions"))
+    )
+
+
+def session_note(booking: Booking, note_id: int) -> SessionNote | None:
+    return SessionNote.objects.select_related("booking").filter(booking=booking, pk=note_id).first()
+
+
+def session_items(booking: Booking) -> QuerySet[ActionItem]:
+    return ActionItem.objects.filter(booking=booking).select_related("owner")
+
+
+def session_item(booking: Booking, item_id: int) -> ActionItem | None:
+    return ActionItem.objects.select_related("booking").filter(booking=booking, pk=item_id).first()
+
+
+def open_action_items(*, owner: User, limit: int = 10) -> list[ActionItem]:
+    """The user's open action items, oldest first, with their session (for a dashboard)."""
+    return list(
+        ActionItem.objects.filter(owner=owner, done_at__isnull=True)
+        .select_related("booking__slot__course", "booking__slot__educator", "booking__student")
+        .order_by("created_at", "id")[:limit]
+    )

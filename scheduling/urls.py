@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import educator, ics, planning, public, student
+from .views import educator, ics, planning, public, sessions, student
 
 app_name = "scheduling"
 
@@ -32,6 +32,8 @@ student_urls = [
         name="dispute-no-show",
     ),
     path("session-requests/<int:booking_id>/calendar.ics", ics.booking_ics, name="booking-ics"),
+    # a session's own page: its student and its educator
+    path("sessions/<int:booking_id>/", sessions.session_detail, name="session-detail"),
 ]
 
 # --- educator pages

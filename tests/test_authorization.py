@@ -178,6 +178,26 @@ MATRIX: dict[str, dict[str, dict[str, object]]] = {
         # The booking is pending, not a no-show: the student is refused by the rules.
         "POST": who(anonymous=LOGIN, student=REDIRECT, other_student=404, educators=403),
     },
+    # A session's own page: its student and its educator; to everyone else there is none.
+    # An empty POST shows the page again with the form's error.
+    "scheduling:session-detail": {
+        "GET": who(
+            anonymous=LOGIN,
+            student=200,
+            other_student=404,
+            educator=200,
+            other_educator=404,
+            staff=404,
+        ),
+        "POST": who(
+            anonymous=LOGIN,
+            student=REDIRECT,
+            other_student=404,
+            educator=REDIRECT,
+            other_educator=404,
+            staff=404,
+        ),
+    },
     "scheduling:reschedule-request": {
         "GET": who(anonymous=LOGIN, student=200, other_student=404, educators=403),
         "POST": who(anonymous=LOGIN, student=200, other_student=404, educators=403),

@@ -28,7 +28,9 @@ BUDGETS = {
     # session, user, course with the enrolment, first open slot, the week, its month
     # (the days, the next open time after it)
     "booking_page": 7,
-    "my_requests": 4,  # session, user, counts (the total too), page; seen-at only after a change
+    # session, user, counts (the total too), page, open action items; seen-at only after a
+    # change
+    "my_requests": 5,
     "session_requests": 4,
     "availability": 4,
     "api_course_slots": 5,

@@ -8,9 +8,11 @@ from django.db.models import Q
 from .. import services
 from ..models import (
     ACTIVE_STATUSES,
+    ActionItem,
     Booking,
     BookingEvent,
     Outcome,
+    SessionNote,
 )
 from ..templatetags.scheduling_tags import when
 from .actions import SHORT, run_each, with_reason
@@ -21,6 +23,30 @@ class BookingEventInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ["created_at", "actor", "from_status", "to_status", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class SessionNoteInline(admin.TabularInline):
+    """What the two parties wrote (read-only: notes are theirs; edits keep revisions)."""
+
+    model = SessionNote
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "author", "text", "edited_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ActionItemInline(admin.TabularInline):
+    model = ActionItem
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "text", "owner", "created_by", "done_at"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -81,7 +107,7 @@ class BookingAdmin(admin.ModelAdmin):
         "outcome_at",
         "disputed_at",
     ]
-    inlines = [BookingEventInline]
+    inlines = [BookingEventInline, SessionNoteInline, ActionItemInline]
     actions = ["approve", "reject", "cancel", "complete", "mark_attended", "mark_no_show"]
 
     def has_add_permission(self, request) -> bool:

@@ -31,6 +31,13 @@ from .planning import (  # noqa: F401
     WaitlistStatus,
     WeeklyPattern,
 )
+from .sessions import (  # noqa: F401
+    ITEM_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+    ActionItem,
+    SessionNote,
+    SessionNoteRevision,
+)
 from .slots import (  # noqa: F401
     Slot,
     SlotQuerySet,

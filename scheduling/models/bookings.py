@@ -249,3 +249,16 @@ class BookingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '∅'} → {self.to_status}"
+
+    @property
+    def summary(self) -> str:
+        """The line a session's timeline shows for this change."""
+        if self.from_status == self.to_status and self.note:  # an outcome, a dispute
+            return self.note
+        if not self.from_status:
+            done = "Booked" if self.to_status == BookingStatus.APPROVED else "Requested"
+        elif self.to_status == BookingStatus.PENDING:
+            done = "Waiting for approval again"
+        else:
+            done = BookingStatus(self.to_status).label
+        return f"{done}: {self.note}" if self.note else done

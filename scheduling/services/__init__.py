@@ -1,8 +1,8 @@
 """Every write that has a rule. Pages, the JSON API and admin actions all call these.
 
 By topic: checks.py (what they share: permission checks, locks in their order, a booking's
-rows), slots, courses, bookings, outcomes (attended or no-show), policies, reschedule,
-waitlist, patterns (weekly hours).
+rows), slots, courses, bookings, outcomes (attended or no-show), notes (notes and action
+items), policies, reschedule, waitlist, patterns (weekly hours).
 Callers use `from scheduling import services` and `services.<name>`: every public name is
 here, and the private ones tests call (_create_booking, _lock_slot_to_book, _move_seats).
 
@@ -30,6 +30,7 @@ from .checks import (
     validate_meeting_link,
 )
 from .courses import course_create, course_update, enroll
+from .notes import action_item_add, action_item_set_done, note_add, note_edit, require_party
 from .outcomes import booking_dispute_no_show, booking_mark_outcome
 from .patterns import (
     PATTERN_FIELDS,
@@ -71,6 +72,8 @@ __all__ = [
     "_create_booking",
     "_lock_slot_to_book",
     "_move_seats",
+    "action_item_add",
+    "action_item_set_done",
     "booking_approve",
     "booking_cancel",
     "booking_complete",
@@ -88,12 +91,15 @@ __all__ = [
     "course_create",
     "course_update",
     "enroll",
+    "note_add",
+    "note_edit",
     "pattern_create",
     "pattern_delete",
     "pattern_publish",
     "pattern_update",
     "patterns_roll",
     "policy_update",
+    "require_party",
     "slot_create",
     "slot_update",
     "slot_withdraw",

@@ -343,7 +343,7 @@ def test_dashboard_query_count_is_constant(as_educator, educator, rows, django_a
     for _ in range(rows):
         slot = SlotFactory(educator=educator, meeting_link="https://m.example.com")
         services.booking_approve(booking=BookingFactory(slot=slot), by=educator)
-    with django_assert_num_queries(6):  # session, user, today, upcoming, pending, open
+    with django_assert_num_queries(7):  # session, user, today, upcoming, pending, open, items
         assert as_educator.get("/educator/").status_code == 200
 
 

@@ -49,6 +49,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "upcoming": upcoming,
             "pending_count": mine.filter(status="pending").count(),
             "open_slots": Slot.objects.for_educator(request.user).open().count(),
+            "open_items": selectors.open_action_items(owner=request.user),
         },
     )
 

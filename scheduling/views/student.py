@@ -104,6 +104,7 @@ def my_requests(request: HttpRequest) -> HttpResponse:
             "status": status,
             "tabs": tabs,
             "upcoming_count": counts["upcoming"],
+            "open_items": selectors.open_action_items(owner=student),
         },
     )
 

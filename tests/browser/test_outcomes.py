@@ -59,3 +59,28 @@ def test_educator_marks_a_no_show_and_the_student_says_they_were_there(
     teacher.reload()
     expect(teacher.get_by_text("Ari Lee says they attended.")).to_be_visible()
     assert found == []
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_both_write_a_note_and_tick_an_item_on_the_session_page(make_page, held_session, width):
+    student = make_page(width=width)
+    log_in(student, "absent")
+    student.goto(student.base + "/session-requests")
+    student.get_by_role("link", name="Notes and details").first.click()
+    student.get_by_label("Add a note").fill("Here is what I tried last week.")
+    student.get_by_role("button", name="Add note").click()
+    expect(student.get_by_text("Note added.")).to_be_visible()
+    student.get_by_label("Add an action item").fill("Send the notebook")
+    student.get_by_label("Me").check()
+    student.get_by_role("button", name="Add action item").click()
+    expect(student.get_by_text("Send the notebook")).to_be_visible()
+    found = describe("session", Axe().run(student, options=AXE_OPTIONS).response["violations"])
+
+    teacher = make_page(width=width)
+    log_in(teacher, "marker")
+    teacher.goto(f"{teacher.base}/sessions/{held_session.pk}/")
+    expect(teacher.get_by_text("Here is what I tried last week.")).to_be_visible()
+    teacher.get_by_role("button", name="Mark “Send the notebook” done").click()
+    expect(teacher.get_by_text("“Send the notebook” is done.")).to_be_visible()
+    found += describe("session", Axe().run(teacher, options=AXE_OPTIONS).response["violations"])
+    assert found == []

@@ -1,0 +1,76 @@
+"""What the two parties of a booking keep together: a thread of notes (edited, never
+deleted: each earlier text is kept) and action items with an owner and a done box."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from .bookings import Booking
+
+NOTE_MAX_LENGTH = 5000
+ITEM_MAX_LENGTH = 500
+
+
+class SessionNote(models.Model):
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(max_length=NOTE_MAX_LENGTH)
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["booking", "created_at"], name="sessionnote_booking_idx")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="sessionnote_text_not_empty")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author} on {self.booking_id}: {self.text[:40]}"
+
+
+class SessionNoteRevision(models.Model):
+    """A note's text before one of its edits."""
+
+    note = models.ForeignKey(SessionNote, on_delete=models.PROTECT, related_name="revisions")
+    text = models.TextField()
+    replaced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["replaced_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.note_id} before {self.replaced_at:%Y-%m-%d %H:%M}"
+
+
+class ActionItem(models.Model):
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="action_items")
+    text = models.CharField(max_length=ITEM_MAX_LENGTH)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="action_items"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["owner", "done_at"], name="actionitem_owner_open_idx"),
+            models.Index(fields=["booking", "created_at"], name="actionitem_booking_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="actionitem_text_not_empty")
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None

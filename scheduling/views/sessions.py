@@ -1,0 +1,95 @@
+"""A booking's own page, `/sessions/<id>/`, for its student and its educator only: the
+time, status and link, its history as a timeline, the notes both write and the action
+items either may tick. Everyone else gets a 404 (staff use the admin)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from .. import errors, selectors, services
+from ..errors import BookingError
+from ..forms import ActionItemForm, ItemDoneForm, SessionNoteForm
+
+
+def _party_booking(request: HttpRequest, booking_id: int):
+    booking = selectors.session_booking(booking_id)
+    if booking is None or request.user.pk not in (booking.student_id, booking.educator_id):
+        raise Http404("No such session.")
+    return booking
+
+
+def _note(request, booking, data) -> str:
+    if data["note"]:
+        note = selectors.session_note(booking, data["note"])
+        if note is None:
+            raise BookingError(errors.NOT_FOUND, errors.NOTE_NOT_FOUND)
+        services.note_edit(note=note, by=request.user, text=data["text"])
+        return "Note saved; its earlier text is kept."
+    services.note_add(booking=booking, by=request.user, text=data["text"])
+    return "Note added."
+
+
+def _item(request, booking, data) -> str:
+    owner = booking.student if data["owner"] == "student" else booking.slot.educator
+    services.action_item_add(booking=booking, by=request.user, text=data["text"], owner=owner)
+    return "Action item added."
+
+
+def _item_done(request, booking, data) -> str:
+    item = selectors.session_item(booking, data["item"])
+    if item is None:
+        raise BookingError(errors.NOT_FOUND, errors.ITEM_NOT_FOUND)
+    item = services.action_item_set_done(item=item, by=request.user, done=data["done"])
+    return f"“{item.text}” is done." if item.is_done else f"“{item.text}” is open again."
+
+
+WRITES = {
+    "note": (SessionNoteForm, _note),
+    "item": (ActionItemForm, _item),
+    "item-done": (ItemDoneForm, _item_done),
+}
+
+
+def _here(booking) -> str:
+    return reverse("scheduling:session-detail", args=[booking.pk])
+
+
+@login_required
+def session_detail(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """GET shows the session; POST writes a note (or an edit), an item or a tick through
+    the services and comes back, or shows the page again with the form's error."""
+    booking = _party_booking(request, booking_id)
+    forms = {"note": SessionNoteForm(), "item": ActionItemForm()}
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        form_class, write = WRITES.get(action, WRITES["item-done"])
+        form = form_class(request.POST)
+        if form.is_valid():
+            try:
+                done = write(request, booking, form.cleaned_data)
+            except BookingError as refusal:
+                form.add_service_error(refusal)
+            else:
+                messages.success(request, done)
+                return redirect(f"{_here(booking)}#notes")
+        if action not in forms:  # a tick: nothing typed to show again
+            messages.error(request, " ".join(form.non_field_errors()) or errors.ITEM_NOT_FOUND)
+            return redirect(f"{_here(booking)}#items")
+        forms[action] = form
+    return render(
+        request,
+        "scheduling/sessions/detail.html",
+        {
+            "booking": booking,
+            "is_student": request.user.pk == booking.student_id,
+            "history": selectors.session_history(booking),
+            "notes": selectors.session_notes(booking),
+            "items": selectors.session_items(booking),
+            "note_form": forms["note"],
+            "item_form": forms["item"],
+        },
+    )
