@@ -78,6 +78,8 @@ def _forget_pages(*, setting, **kwargs) -> None:
 def _booking_url(booking, recipient) -> str:
     prefix = get_script_prefix()
     if recipient.pk == booking.student_id:
+        if booking.status == "completed":  # the feedback asked for is on the session's page
+            return f"{reverse('scheduling:session-detail', args=[booking.pk])}#feedback"
         return f"{_page('scheduling:my-requests', prefix)}#booking-{booking.pk}"
     page = _page("scheduling:educator-requests", prefix)
     return f"{page}?status={booking.status}#request-{booking.pk}"
@@ -113,7 +115,10 @@ def _booking_text(booking, *, recipient, actor, from_status: str) -> tuple[str, 
         if to_educator and actor is not None and actor.pk == booking.student_id:
             return NotificationKind.CANCELLED, f"{student} cancelled {session}{reason}"
         return NotificationKind.CANCELLED, f"{who} cancelled {session}{reason}"
-    return NotificationKind.COMPLETED, f"{session[0].upper()}{session[1:]} is completed."
+    done = f"{session[0].upper()}{session[1:]} is completed."
+    if recipient.pk == booking.student_id and booking.outcome != "no_show":
+        done += " How did it go? Rate it from 1 to 5 on the session's page."
+    return NotificationKind.COMPLETED, done
 
 
 def _booking_recipients(booking, actor, event: str = "") -> list:

@@ -107,6 +107,15 @@ ITEM_EMPTY = "Say what is to be done."
 ITEM_TOO_LONG = "An action item can be at most 500 characters."
 ITEM_OWNER = "An action item belongs to the student or the educator of this session."
 
+# Feedback
+FEEDBACK_NOT_STUDENT = "Only the student of this session can rate it."
+FEEDBACK_NOT_EDUCATOR = "Only the educator of this session can reply to its feedback."
+FEEDBACK_RATING = "Choose a rating from 1 to 5."
+FEEDBACK_TOO_LONG = "Feedback can be at most 2000 characters."
+FEEDBACK_REPLY_EMPTY = "Write a reply."
+FEEDBACK_NOT_HELD = "Only a session that took place can be rated."
+FEEDBACK_CLOSED = "Feedback can be changed for 14 days after it is given."
+
 # Weekly availability
 PATTERN_NO_DAYS = "Pick at least one weekday."
 PATTERN_TIMES = "The hours must end after they start, with room for one session."

@@ -10,6 +10,7 @@ from django.utils import timezone
 from . import errors, selectors, services
 from .errors import BookingError
 from .models import (
+    FEEDBACK_COMMENT_MAX_LENGTH,
     ITEM_MAX_LENGTH,
     MAX_CAPACITY,
     MESSAGE_MAX_LENGTH,
@@ -432,3 +433,36 @@ class ActionItemForm(ServiceErrorMixin, forms.Form):
 class ItemDoneForm(ServiceErrorMixin, forms.Form):
     item = forms.IntegerField()
     done = forms.BooleanField(required=False)
+
+
+class FeedbackForm(ServiceErrorMixin, forms.Form):
+    error_fields = {"rating": "rating", "comment": "comment"}
+    rating = forms.TypedChoiceField(
+        label="Your rating",
+        coerce=int,
+        choices=[(n, str(n)) for n in range(1, 6)],
+        error_messages={
+            "required": errors.FEEDBACK_RATING,
+            "invalid_choice": errors.FEEDBACK_RATING,
+        },
+    )
+    comment = forms.CharField(
+        label="Comment (optional)",
+        required=False,
+        max_length=FEEDBACK_COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": errors.FEEDBACK_TOO_LONG},
+    )
+
+
+class ReplyForm(ServiceErrorMixin, forms.Form):
+    error_fields = {"reply": "reply"}
+    reply = forms.CharField(
+        label="Reply to the student",
+        max_length=FEEDBACK_COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={
+            "required": errors.FEEDBACK_REPLY_EMPTY,
+            "max_length": errors.FEEDBACK_TOO_LONG,
+        },
+    )

@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from django.db.models import (
+    Avg,
     BooleanField,
     Case,
     Count,
@@ -34,6 +35,7 @@ from .models import (
     Course,
     Enrollment,
     Outcome,
+    SessionFeedback,
     SessionNote,
     Slot,
     WaitlistEntry,
@@ -482,8 +484,8 @@ def educator_patterns(*, educator: User) -> QuerySet[WeeklyPattern]:
 
 def session_booking(booking_id: int) -> Booking | None:
     """The booking of a session page with what its head shows (slot, educator, course,
-    student); None when there is none."""
-    return Booking.objects.with_related().filter(pk=booking_id).first()
+    student) and its feedback; None when there is none."""
+    return Booking.objects.with_related().select_related("feedback").filter(pk=booking_id).first()
 
 
 def session_history(booking: Booking) -> QuerySet[BookingEvent]:
@@ -517,4 +519,16 @@ def open_action_items(*, owner: User, limit: int = 10) -> list[ActionItem]:
         ActionItem.objects.filter(owner=owner, done_at__isnull=True)
         .select_related("booking__slot__course", "booking__slot__educator", "booking__student")
         .order_by("created_at", "id")[:limit]
+    )
+
+
+def with_ratings(educators: QuerySet[User]) -> QuerySet[User]:
+    """Each educator with `rating_count` and `rating_avg` of their sessions' feedback: two
+    subqueries in the educator's own query (a mentor's page shows them from
+    PUBLIC_RATINGS_MIN ratings on)."""
+    ratings = SessionFeedback.objects.filter(booking__educator=OuterRef("pk")).order_by()
+    per_educator = ratings.values("booking__educator")
+    return educators.annotate(
+        rating_count=Coalesce(Subquery(per_educator.annotate(n=Count("pk")).values("n")[:1]), 0),
+        rating_avg=Subquery(per_educator.annotate(a=Avg("rating")).values("a")[:1]),
     )

@@ -115,8 +115,10 @@ def test_completion_by_the_educator_tells_the_student(booking, berlin_educator, 
     start_now(booking.slot)
     services.booking_complete(booking=booking, by=berlin_educator)
     note = Notification.objects.get(recipient=tokyo_student, kind="completed")
-    assert note.text.startswith("The session on ") and note.text.endswith(" is completed.")
-    assert note.url == f"/session-requests#booking-{booking.pk}"
+    assert note.text.startswith("The session on ") and " is completed. " in note.text
+    # Issue 20: completion asks for feedback, on the session's own page.
+    assert note.text.endswith("How did it go? Rate it from 1 to 5 on the session's page.")
+    assert note.url == f"/sessions/{booking.pk}/#feedback"
 
 
 def test_time_settles_and_tells_the_student(booking, berlin_educator, tokyo_student):
@@ -130,7 +132,7 @@ def test_time_settles_and_tells_the_student(booking, berlin_educator, tokyo_stud
     )
     services.close_past_sessions(now=other.slot.ends_at + timedelta(minutes=1))
     done = Notification.objects.get(recipient=tokyo_student, kind="completed", booking=other)
-    assert done.url == f"/session-requests#booking-{other.pk}"
+    assert done.url == f"/sessions/{other.pk}/#feedback"
     assert Notification.objects.filter(recipient=berlin_educator, kind="completed").count() == 0
 
 

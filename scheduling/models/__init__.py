@@ -32,9 +32,13 @@ from .planning import (  # noqa: F401
     WeeklyPattern,
 )
 from .sessions import (  # noqa: F401
+    FEEDBACK_COMMENT_MAX_LENGTH,
+    FEEDBACK_EDIT_DAYS,
     ITEM_MAX_LENGTH,
     NOTE_MAX_LENGTH,
+    PUBLIC_RATINGS_MIN,
     ActionItem,
+    SessionFeedback,
     SessionNote,
     SessionNoteRevision,
 )

@@ -3,6 +3,8 @@ deleted: each earlier text is kept) and action items with an owner and a done bo
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -74,3 +76,37 @@ class ActionItem(models.Model):
     @property
     def is_done(self) -> bool:
         return self.done_at is not None
+
+
+FEEDBACK_EDIT_DAYS = 14
+FEEDBACK_COMMENT_MAX_LENGTH = 2000
+PUBLIC_RATINGS_MIN = 3  # a mentor's page shows the average from this many ratings on
+
+
+class SessionFeedback(models.Model):
+    """The student's rating of a held session (one per booking), and the educator's
+    private reply. The comment and the reply are for the two of them only."""
+
+    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="feedback")
+    rating = models.PositiveSmallIntegerField()
+    comment = models.TextField(max_length=FEEDBACK_COMMENT_MAX_LENGTH, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    reply = models.TextField(max_length=FEEDBACK_COMMENT_MAX_LENGTH, blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "session feedback"
+        verbose_name_plural = "session feedback"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__gte=1, rating__lte=5), name="feedback_rating_1_to_5"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating}/5 for booking {self.booking_id}"
+
+    @property
+    def editable_until(self):
+        return self.created_at + timedelta(days=FEEDBACK_EDIT_DAYS)

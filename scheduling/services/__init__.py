@@ -2,7 +2,7 @@
 
 By topic: checks.py (what they share: permission checks, locks in their order, a booking's
 rows), slots, courses, bookings, outcomes (attended or no-show), notes (notes and action
-items), policies, reschedule, waitlist, patterns (weekly hours).
+items), feedback (ratings), policies, reschedule, waitlist, patterns (weekly hours).
 Callers use `from scheduling import services` and `services.<name>`: every public name is
 here, and the private ones tests call (_create_booking, _lock_slot_to_book, _move_seats).
 
@@ -30,6 +30,7 @@ from .checks import (
     validate_meeting_link,
 )
 from .courses import course_create, course_update, enroll
+from .feedback import can_rate, feedback_give, feedback_reply
 from .notes import action_item_add, action_item_set_done, note_add, note_edit, require_party
 from .outcomes import booking_dispute_no_show, booking_mark_outcome
 from .patterns import (
@@ -82,6 +83,7 @@ __all__ = [
     "booking_reject",
     "booking_request",
     "booking_reschedule",
+    "can_rate",
     "cancel_notice_refusal",
     "check_pattern",
     "check_policies",
@@ -91,6 +93,8 @@ __all__ = [
     "course_create",
     "course_update",
     "enroll",
+    "feedback_give",
+    "feedback_reply",
     "note_add",
     "note_edit",
     "pattern_create",

@@ -12,7 +12,7 @@ from accounts.models import User
 
 from .. import selectors
 from ..forms import BookingRequestForm
-from ..models import Booking, BookingEvent, Enrollment
+from ..models import PUBLIC_RATINGS_MIN, Booking, BookingEvent, Enrollment
 from .booking import handle_booking_form, is_enrolled, visible_course
 from .month import find_time_context
 from .utils import group_by_day, paginate
@@ -114,7 +114,9 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
 def mentor_detail(request: HttpRequest, mentor_id: int) -> HttpResponse:
     """An educator's profile and open slots; students book course-less slots right here."""
     mentor = get_object_or_404(
-        User.objects.select_related("booking_policy"), pk=mentor_id, role=User.Role.EDUCATOR
+        selectors.with_ratings(User.objects.select_related("booking_policy")),
+        pk=mentor_id,
+        role=User.Role.EDUCATOR,
     )
     courses = _courses_for(request).filter(educator=mentor).order_by("title")
     is_student = request.user.is_authenticated and request.user.is_student
@@ -140,7 +142,13 @@ def mentor_detail(request: HttpRequest, mentor_id: int) -> HttpResponse:
     return render(
         request,
         "scheduling/public/mentor_detail.html",
-        {**week, "mentor": mentor, "courses": courses, "form": form},
+        {
+            **week,
+            "mentor": mentor,
+            "courses": courses,
+            "form": form,
+            "show_rating": mentor.rating_count >= PUBLIC_RATINGS_MIN,
+        },
     )
 
 

@@ -9,10 +9,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
 from .. import errors, selectors, services
 from ..errors import BookingError
-from ..forms import ActionItemForm, ItemDoneForm, SessionNoteForm
+from ..forms import ActionItemForm, FeedbackForm, ItemDoneForm, ReplyForm, SessionNoteForm
 
 
 def _party_booking(request: HttpRequest, booking_id: int):
@@ -47,10 +48,27 @@ def _item_done(request, booking, data) -> str:
     return f"“{item.text}” is done." if item.is_done else f"“{item.text}” is open again."
 
 
+def _feedback(request, booking, data) -> str:
+    services.feedback_give(
+        booking=booking, by=request.user, rating=data["rating"], comment=data["comment"]
+    )
+    return "Thank you: your feedback is saved."
+
+
+def _reply(request, booking, data) -> str:
+    feedback = getattr(booking, "feedback", None)
+    if feedback is None:
+        raise BookingError(errors.NOT_FOUND, errors.FEEDBACK_NOT_HELD)
+    services.feedback_reply(feedback=feedback, by=request.user, text=data["reply"])
+    return "Reply sent."
+
+
 WRITES = {
     "note": (SessionNoteForm, _note),
     "item": (ActionItemForm, _item),
     "item-done": (ItemDoneForm, _item_done),
+    "feedback": (FeedbackForm, _feedback),
+    "reply": (ReplyForm, _reply),
 }
 
 
@@ -63,7 +81,15 @@ def session_detail(request: HttpRequest, booking_id: int) -> HttpResponse:
     """GET shows the session; POST writes a note (or an edit), an item or a tick through
     the services and comes back, or shows the page again with the form's error."""
     booking = _party_booking(request, booking_id)
-    forms = {"note": SessionNoteForm(), "item": ActionItemForm()}
+    feedback = getattr(booking, "feedback", None)
+    forms = {
+        "note": SessionNoteForm(),
+        "item": ActionItemForm(),
+        "feedback": FeedbackForm(
+            initial={"rating": feedback.rating, "comment": feedback.comment} if feedback else None
+        ),
+        "reply": ReplyForm(initial={"reply": feedback.reply} if feedback else None),
+    }
     if request.method == "POST":
         action = request.POST.get("action", "")
         form_class, write = WRITES.get(action, WRITES["item-done"])
@@ -91,5 +117,10 @@ def session_detail(request: HttpRequest, booking_id: int) -> HttpResponse:
             "items": selectors.session_items(booking),
             "note_form": forms["note"],
             "item_form": forms["item"],
+            "feedback": feedback,
+            "feedback_form": forms["feedback"],
+            "reply_form": forms["reply"],
+            "can_rate": services.can_rate(booking)
+            and (feedback is None or timezone.now() <= feedback.editable_until),
         },
     )

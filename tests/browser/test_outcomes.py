@@ -3,6 +3,8 @@ answers "I was there", and both pages pass axe at desktop and phone width."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
@@ -83,4 +85,19 @@ def test_both_write_a_note_and_tick_an_item_on_the_session_page(make_page, held_
     teacher.get_by_role("button", name="Mark “Send the notebook” done").click()
     expect(teacher.get_by_text("“Send the notebook” is done.")).to_be_visible()
     found += describe("session", Axe().run(teacher, options=AXE_OPTIONS).response["violations"])
+    assert found == []
+
+
+def test_the_student_rates_a_completed_session_from_the_notification(make_page, held_session):
+    services.booking_complete(booking=held_session, by=held_session.slot.educator)
+    student = make_page()
+    log_in(student, "absent")
+    student.goto(student.base + "/notifications")
+    student.get_by_role("link", name=re.compile("Rate it from 1 to 5")).first.click()
+    student.get_by_label("4", exact=True).check()
+    student.get_by_label(re.compile("^Comment")).fill("Clear and kind.")
+    student.get_by_role("button", name="Send feedback").click()
+    expect(student.get_by_text("Thank you: your feedback is saved.")).to_be_visible()
+    expect(student.get_by_text("4 out of 5")).to_be_visible()
+    found = describe("feedback", Axe().run(student, options=AXE_OPTIONS).response["violations"])
     assert found == []
