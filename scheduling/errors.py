@@ -115,6 +115,7 @@ FEEDBACK_TOO_LONG = "Feedback can be at most 2000 characters."
 FEEDBACK_REPLY_EMPTY = "Write a reply."
 FEEDBACK_NOT_HELD = "Only a session that took place can be rated."
 FEEDBACK_CLOSED = "Feedback can be changed for 14 days after it is given."
+FEEDBACK_NONE = "This session has no feedback to reply to yet."
 
 # Weekly availability
 PATTERN_NO_DAYS = "Pick at least one weekday."

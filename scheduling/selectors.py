@@ -501,16 +501,8 @@ def session_notes(booking: Booking) -> QuerySet[SessionNote]:
     )
 
 
-def session_note(booking: Booking, note_id: int) -> SessionNote | None:
-    return SessionNote.objects.select_related("booking").filter(booking=booking, pk=note_id).first()
-
-
 def session_items(booking: Booking) -> QuerySet[ActionItem]:
     return ActionItem.objects.filter(booking=booking).select_related("owner")
-
-
-def session_item(booking: Booking, item_id: int) -> ActionItem | None:
-    return ActionItem.objects.select_related("booking").filter(booking=booking, pk=item_id).first()
 
 
 def open_action_items(*, owner: User, limit: int = 10) -> list[ActionItem]:

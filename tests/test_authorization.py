@@ -97,6 +97,8 @@ API_EDUCATOR = who(anonymous=401, students=403, educators=200)
 NOT_ALLOWED = who(everyone=405)
 # Only the owner of the booking's slot (or staff, through the API's services) may decide.
 API_SLOT_OWNER = who(anonymous=401, students=403, educator=200, other_educator=403, staff=200)
+# A booking's two parties (its student and its educator); no one else, staff neither.
+API_PARTIES = who(anonymous=401, users=404, student=200, educator=200)
 
 
 def _in_two_days() -> str:
@@ -122,6 +124,12 @@ BODIES = {
     "api:policies_update": lambda w: {"minNoticeHours": 1},
     "api:reschedule": lambda w: {"slotId": w.later_slot.pk},
     "api:mark_outcome": lambda w: {"outcome": "attended"},
+    "api:add_note": lambda w: {"text": "See you then"},
+    "api:edit_note": lambda w: {"text": "New agenda"},
+    "api:add_item": lambda w: {"text": "Bring questions", "owner": "student"},
+    "api:set_item_done": lambda w: {"done": True},
+    "api:give_feedback": lambda w: {"rating": 5},
+    "api:reply_feedback": lambda w: {"reply": "Thanks"},
 }
 
 MATRIX: dict[str, dict[str, dict[str, object]]] = {
@@ -340,6 +348,22 @@ MATRIX: dict[str, dict[str, dict[str, object]]] = {
     "api:dispute_no_show": {
         "GET": NOT_ALLOWED,
         "PUT": who(anonymous=401, student=409, other_student=403, educators=403),
+    },
+    # A session's own API: its student and its educator; to everyone else there is none.
+    "api:session_detail": {"GET": API_PARTIES},
+    "api:add_note": {"GET": NOT_ALLOWED, "POST": {**API_PARTIES, "student": 201, "educator": 201}},
+    # The note is the student's: only its author edits it.
+    "api:edit_note": {"GET": NOT_ALLOWED, "PUT": {**API_PARTIES, "educator": 403}},
+    "api:add_item": {"GET": NOT_ALLOWED, "POST": {**API_PARTIES, "student": 201, "educator": 201}},
+    "api:set_item_done": {"GET": NOT_ALLOWED, "PUT": API_PARTIES},
+    # Pending, not held: its student is refused by the rules; the educator by role.
+    "api:give_feedback": {
+        "GET": NOT_ALLOWED,
+        "PUT": {**API_PARTIES, "student": 409, "educator": 403},
+    },
+    "api:reply_feedback": {
+        "GET": NOT_ALLOWED,
+        "PUT": {**API_PARTIES, "student": 404, "educator": 404},
     },
     "api:courses": {"GET": API_PUBLIC},
     "api:weekly_list": {"GET": API_EDUCATOR},
@@ -580,6 +604,10 @@ class World:
         self.pattern = services.pattern_create(
             educator=educator, weekdays=[7], start_time=time(6), end_time=time(7)
         )
+        self.note = services.note_add(booking=self.booking, by=student, text="Agenda")
+        self.item = services.action_item_add(
+            booking=self.booking, by=student, text="Read up", owner=student
+        )
         self.group = Group.objects.create(name="Helpers")
         forgetful = factories.StudentFactory()
         self.values = {
@@ -589,6 +617,8 @@ class World:
             "mentorId": educator.pk,
             "booking_id": self.booking.pk,
             "requestId": self.booking.pk,
+            "noteId": self.note.pk,
+            "itemId": self.item.pk,
             "slot_id": self.slot.pk,
             "slotId": self.slot.pk,
             "sessionId": self.slot.pk,

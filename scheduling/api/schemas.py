@@ -206,6 +206,63 @@ class OutcomeOut(RequestOut):
     disputedAt: str | None
 
 
+class NoteIn(Schema):
+    text: Text
+
+
+class ItemIn(Schema):
+    text: Text
+    owner: Literal["student", "educator"]
+
+
+class ItemDoneIn(Schema):
+    done: bool
+
+
+class FeedbackIn(Schema):
+    rating: int
+    comment: Text | None = None
+
+
+class ReplyIn(Schema):
+    reply: Text
+
+
+class NoteOut(Schema):
+    id: int
+    authorId: int
+    authorName: str
+    text: str
+    createdAt: str
+    editedAt: str | None
+
+
+class ItemOut(Schema):
+    id: int
+    text: str
+    ownerId: int
+    ownerName: str
+    done: bool
+    doneAt: str | None
+    createdAt: str
+
+
+class FeedbackOut(Schema):
+    rating: int
+    comment: str
+    reply: str
+    createdAt: str
+    updatedAt: str
+    repliedAt: str | None
+
+
+class SessionDetailOut(Schema):
+    request: OutcomeOut
+    notes: list[NoteOut]
+    actionItems: list[ItemOut]
+    feedback: FeedbackOut | None
+
+
 class CourseOut(Schema):
     id: int
     title: str
@@ -238,6 +295,10 @@ SlotEnvelope = envelope_of("SlotEnvelope", SlotOut)
 SlotListEnvelope = envelope_of("SlotListEnvelope", SlotOut, paginated=True)
 RequestEnvelope = envelope_of("RequestEnvelope", RequestOut)
 OutcomeEnvelope = envelope_of("OutcomeEnvelope", OutcomeOut)
+NoteEnvelope = envelope_of("NoteEnvelope", NoteOut)
+ItemEnvelope = envelope_of("ItemEnvelope", ItemOut)
+FeedbackEnvelope = envelope_of("FeedbackEnvelope", FeedbackOut)
+SessionDetailEnvelope = envelope_of("SessionDetailEnvelope", SessionDetailOut)
 RequestListEnvelope = envelope_of("RequestListEnvelope", RequestOut, paginated=True)
 CourseListEnvelope = envelope_of("CourseListEnvelope", CourseOut, paginated=True)
 EnrollmentEnvelope = envelope_of("EnrollmentEnvelope", CourseOut)

@@ -31,7 +31,16 @@ from .checks import (
 )
 from .courses import course_create, course_update, enroll
 from .feedback import can_rate, feedback_give, feedback_reply
-from .notes import action_item_add, action_item_set_done, note_add, note_edit, require_party
+from .notes import (
+    action_item_add,
+    action_item_set_done,
+    item_of,
+    note_add,
+    note_edit,
+    note_of,
+    party,
+    require_party,
+)
 from .outcomes import booking_dispute_no_show, booking_mark_outcome
 from .patterns import (
     PATTERN_FIELDS,
@@ -95,8 +104,11 @@ __all__ = [
     "enroll",
     "feedback_give",
     "feedback_reply",
+    "item_of",
     "note_add",
     "note_edit",
+    "note_of",
+    "party",
     "pattern_create",
     "pattern_delete",
     "pattern_publish",

@@ -30,6 +30,27 @@ def require_party(booking: Booking, user: User) -> None:
         raise BookingError(errors.NOT_FOUND, errors.SESSION_NOT_FOUND)
 
 
+def party(booking: Booking, role: str) -> User | None:
+    """The booking's "student" or "educator" (an action item's owner), else None."""
+    return {"student": booking.student, "educator": booking.slot.educator}.get(role)
+
+
+def note_of(booking: Booking, note_id) -> SessionNote:
+    """One of the booking's notes, else "That note is not part of this session." (404)."""
+    note = SessionNote.objects.select_related("booking").filter(booking=booking, pk=note_id)
+    if (found := note.first()) is None:
+        raise BookingError(errors.NOT_FOUND, errors.NOTE_NOT_FOUND)
+    return found
+
+
+def item_of(booking: Booking, item_id) -> ActionItem:
+    """One of the booking's action items, else a 404 refusal."""
+    item = ActionItem.objects.select_related("booking").filter(booking=booking, pk=item_id)
+    if (found := item.first()) is None:
+        raise BookingError(errors.NOT_FOUND, errors.ITEM_NOT_FOUND)
+    return found
+
+
 def _clean(text: str, *, limit: int, field: str, empty: str, too_long: str) -> str:
     text = (text or "").strip()
     if not text:

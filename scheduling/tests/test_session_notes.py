@@ -125,3 +125,43 @@ def test_the_page_has_constant_queries(
     # session, user, booking, history, notes (with their revision counts), items
     with django_assert_num_queries(6):
         assert client.get(f"/sessions/{booking.pk}/").status_code == 200
+
+
+def test_the_api_reads_and_writes_a_sessions_notes_items_and_feedback(
+    client, educator, other_student
+):
+    from scheduling.tests.test_feedback import completed
+
+    booking = completed(educator)
+    base = f"/api/sessions/{booking.pk}"
+    client.force_login(booking.student)
+    note = client.post(f"{base}/notes", {"text": "Agenda"}, content_type="application/json")
+    assert note.status_code == 201 and note.json()["data"]["text"] == "Agenda"
+    note_id = note.json()["data"]["id"]
+    edited = client.put(
+        f"{base}/notes/{note_id}", {"text": "New agenda"}, content_type="application/json"
+    )
+    assert edited.json()["data"]["editedAt"]
+    item = client.post(
+        f"{base}/items", {"text": "Read", "owner": "educator"}, content_type="application/json"
+    )
+    assert item.status_code == 201 and item.json()["data"]["ownerId"] == educator.pk
+    empty = client.post(f"{base}/notes", {"text": " "}, content_type="application/json")
+    assert empty.status_code == 400 and empty.json()["message"] == errors.NOTE_EMPTY
+    rated = client.put(
+        f"{base}/feedback", {"rating": 4, "comment": "Good"}, content_type="application/json"
+    )
+    assert rated.status_code == 200 and rated.json()["data"]["rating"] == 4
+    client.force_login(educator)
+    item_id = item.json()["data"]["id"]
+    done = client.put(f"{base}/items/{item_id}", {"done": True}, content_type="application/json")
+    assert done.json()["data"]["done"] is True
+    reply = client.put(
+        f"{base}/feedback/reply", {"reply": "Thanks"}, content_type="application/json"
+    )
+    assert reply.json()["data"]["reply"] == "Thanks"
+    detail = client.get(base).json()["data"]
+    assert [n["text"] for n in detail["notes"]] == ["New agenda"]
+    assert detail["feedback"]["rating"] == 4 and detail["request"]["status"] == "completed"
+    client.force_login(other_student)
+    assert client.get(base).status_code == 404

@@ -25,9 +25,7 @@ def _party_booking(request: HttpRequest, booking_id: int):
 
 def _note(request, booking, data) -> str:
     if data["note"]:
-        note = selectors.session_note(booking, data["note"])
-        if note is None:
-            raise BookingError(errors.NOT_FOUND, errors.NOTE_NOT_FOUND)
+        note = services.note_of(booking, data["note"])
         services.note_edit(note=note, by=request.user, text=data["text"])
         return "Note saved; its earlier text is kept."
     services.note_add(booking=booking, by=request.user, text=data["text"])
@@ -35,15 +33,13 @@ def _note(request, booking, data) -> str:
 
 
 def _item(request, booking, data) -> str:
-    owner = booking.student if data["owner"] == "student" else booking.slot.educator
+    owner = services.party(booking, data["owner"])
     services.action_item_add(booking=booking, by=request.user, text=data["text"], owner=owner)
     return "Action item added."
 
 
 def _item_done(request, booking, data) -> str:
-    item = selectors.session_item(booking, data["item"])
-    if item is None:
-        raise BookingError(errors.NOT_FOUND, errors.ITEM_NOT_FOUND)
+    item = services.item_of(booking, data["item"])
     item = services.action_item_set_done(item=item, by=request.user, done=data["done"])
     return f"“{item.text}” is done." if item.is_done else f"“{item.text}” is open again."
 
@@ -58,7 +54,7 @@ def _feedback(request, booking, data) -> str:
 def _reply(request, booking, data) -> str:
     feedback = getattr(booking, "feedback", None)
     if feedback is None:
-        raise BookingError(errors.NOT_FOUND, errors.FEEDBACK_NOT_HELD)
+        raise BookingError(errors.NOT_FOUND, errors.FEEDBACK_NONE)
     services.feedback_reply(feedback=feedback, by=request.user, text=data["reply"])
     return "Reply sent."
 
