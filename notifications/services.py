@@ -80,6 +80,8 @@ def _booking_url(booking, recipient) -> str:
     if recipient.pk == booking.student_id:
         if booking.status == "completed":  # the feedback asked for is on the session's page
             return f"{reverse('scheduling:session-detail', args=[booking.pk])}#feedback"
+        if booking.status == "cancelled" and booking.slot.withdrawn_at:  # times instead
+            return reverse("scheduling:rebook", args=[booking.pk])
         return f"{_page('scheduling:my-requests', prefix)}#booking-{booking.pk}"
     page = _page("scheduling:educator-requests", prefix)
     return f"{page}?status={booking.status}#request-{booking.pk}"
@@ -114,7 +116,10 @@ def _booking_text(booking, *, recipient, actor, from_status: str) -> tuple[str, 
     if status == "cancelled":
         if to_educator and actor is not None and actor.pk == booking.student_id:
             return NotificationKind.CANCELLED, f"{student} cancelled {session}{reason}"
-        return NotificationKind.CANCELLED, f"{who} cancelled {session}{reason}"
+        text = f"{who} cancelled {session}{reason}"
+        if not to_educator and slot.withdrawn_at:
+            text = f"{text.rstrip('.')}. See the nearest other times and book one in one click."
+        return NotificationKind.CANCELLED, text
     done = f"{session[0].upper()}{session[1:]} is completed."
     if recipient.pk == booking.student_id and booking.outcome != "no_show":
         done += " How did it go? Rate it from 1 to 5 on the session's page."

@@ -97,6 +97,7 @@ def _booking_context(message: Message) -> dict:
         "timezone_name": recipient.timezone,
         "link": absolute(reverse(page)),
         "session_link": absolute(reverse("scheduling:session-detail", args=[booking.pk])),
+        "rebook_link": absolute(reverse("scheduling:rebook", args=[booking.pk])),
         "hours_before": int(REMINDER_LEADS.get(message.kind, timedelta(0)).total_seconds() // 3600),
     }
 

@@ -107,6 +107,9 @@ ITEM_EMPTY = "Say what is to be done."
 ITEM_TOO_LONG = "An action item can be at most 500 characters."
 ITEM_OWNER = "An action item belongs to the student or the educator of this session."
 
+# Rebooking a withdrawn session
+REBOOK_NOT_OFFERED = "That time is not one of the other times of this session's educator."
+
 # Feedback
 FEEDBACK_NOT_STUDENT = "Only the student of this session can rate it."
 FEEDBACK_NOT_EDUCATOR = "Only the educator of this session can reply to its feedback."

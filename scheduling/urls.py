@@ -26,6 +26,7 @@ student_urls = [
         student.cancel_request,
         name="cancel-request",
     ),
+    path("session-requests/<int:booking_id>/rebook", student.rebook, name="rebook"),
     path(
         "session-requests/<int:booking_id>/dispute",
         student.dispute_no_show,

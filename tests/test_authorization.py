@@ -181,6 +181,11 @@ MATRIX: dict[str, dict[str, dict[str, object]]] = {
         "GET": who(anonymous=LOGIN, student=200, other_student=404, educators=403),
         "POST": who(anonymous=LOGIN, student=REDIRECT, other_student=404, educators=403),
     },
+    # Only a withdrawn session offers other times: the pending one sends its student back.
+    "scheduling:rebook": {
+        "GET": who(anonymous=LOGIN, student=REDIRECT, other_student=404, educators=403),
+        "POST": who(anonymous=LOGIN, student=REDIRECT, other_student=404, educators=403),
+    },
     "scheduling:dispute-no-show": {
         "GET": who(anonymous=LOGIN, students=405, educators=403),
         # The booking is pending, not a no-show: the student is refused by the rules.

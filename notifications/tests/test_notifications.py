@@ -98,8 +98,9 @@ def test_withdrawn_slot_tells_the_student(booking, berlin_educator, tokyo_studen
     services.slot_withdraw(slot=booking.slot, by=berlin_educator, reason="I am ill")
     note = only(tokyo_student)
     assert note.kind == "cancelled" and note.text.startswith("Maya Berg cancelled the session on ")
-    assert note.text.endswith(": I am ill")
-    assert note.url == f"/session-requests#booking-{booking.pk}"
+    # Issue 20: the notice leads to the nearest other times, each booked in one click.
+    assert note.text.endswith(": I am ill. See the nearest other times and book one in one click.")
+    assert note.url == f"/session-requests/{booking.pk}/rebook"
 
 
 def test_cancellation_by_the_student_tells_the_educator(booking, berlin_educator, tokyo_student):

@@ -1,4 +1,5 @@
-"""Student pages: enrol, book a session, My Requests, cancel."""
+"""Student pages: enrol, book a session, My Requests, cancel, a no-show's dispute and
+rebooking a withdrawn session."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from .. import errors, selectors, services
 from ..errors import BookingError
 from ..forms import BookingRequestForm, ReasonForm
 from ..models import Booking, BookingStatus
+from ..templatetags.scheduling_tags import when
 from .booking import handle_booking_form, is_enrolled, visible_course
 from .month import find_time_context
 from .utils import paginate
@@ -141,3 +143,34 @@ def dispute_no_show(request: HttpRequest, booking_id: int) -> HttpResponse:
     else:
         messages.success(request, "Noted: you said you attended. Your educator sees it.")
     return redirect("scheduling:my-requests")
+
+
+@student_required
+def rebook(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """A withdrawn session's nearest other times, each booked with one click through the
+    booking service; a time that filled meanwhile says so and the next ones show."""
+    booking = get_object_or_404(Booking.objects.with_related(), pk=booking_id, student=request.user)
+    if not selectors.was_withdrawn(booking):
+        messages.info(request, "Only a session its educator withdrew offers other times here.")
+        return redirect("scheduling:my-requests")
+    problem = ""
+    if request.method == "POST":
+        raw = request.POST.get("slot", "")
+        slot = None
+        if raw.isdecimal():  # isdecimal, not isdigit: int() refuses "²"
+            slot = selectors.slot_to_book(int(raw), educator_id=booking.slot.educator_id)
+        try:
+            if slot is None or slot.course_id != booking.slot.course_id:
+                raise BookingError(errors.NOT_FOUND, errors.REBOOK_NOT_OFFERED)
+            new = services.booking_request(student=request.user, slot=slot, message=booking.message)
+        except BookingError as error:
+            problem = error.message
+        else:
+            text = "You're booked" if new.status == BookingStatus.APPROVED else "Request sent"
+            messages.success(request, f"{text}: {when(new.slot.starts_at)}.")
+            return redirect("scheduling:my-requests")
+    return render(
+        request,
+        "scheduling/student/rebook.html",
+        {"booking": booking, "offers": selectors.rebooking_offers(booking), "problem": problem},
+    )

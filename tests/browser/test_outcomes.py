@@ -101,3 +101,23 @@ def test_the_student_rates_a_completed_session_from_the_notification(make_page, 
     expect(student.get_by_text("4 out of 5")).to_be_visible()
     found = describe("feedback", Axe().run(student, options=AXE_OPTIONS).response["violations"])
     assert found == []
+
+
+def test_a_withdrawn_student_rebooks_in_one_click(make_page):
+    from datetime import timedelta
+
+    educator = EducatorFactory(username="withdrawer", first_name="Kim", last_name="Ro")
+    slot = SlotFactory(educator=educator)
+    later = SlotFactory(educator=educator, starts_at=slot.starts_at + timedelta(days=1))
+    booking = BookingFactory(slot=slot, student=StudentFactory(username="moved"))
+    services.slot_withdraw(slot=slot, by=educator, reason="A clash")
+    page = make_page(width=375)
+    log_in(page, "moved")
+    page.goto(page.base + "/notifications")
+    page.get_by_role("link", name=re.compile("See the nearest other times")).click()
+    expect(page.get_by_role("heading", name="Other times with Kim Ro")).to_be_visible()
+    found = describe("rebook", Axe().run(page, options=AXE_OPTIONS).response["violations"])
+    page.get_by_role("button", name=re.compile("^Book ")).first.click()  # the one click
+    expect(page.get_by_text("Request sent:")).to_be_visible()
+    assert booking.student.bookings.filter(slot=later, status="pending").exists()
+    assert found == []
