@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import educator, ics, planning, public, sessions, student
+from .views import educator, ics, insights, planning, public, sessions, student
 
 app_name = "scheduling"
 
@@ -70,6 +70,8 @@ educator_urls = [
         educator.mark_outcome,
         name="booking-outcome",
     ),
+    path("educator/insights", insights.insights, name="educator-insights"),
+    path("educator/insights.csv", insights.insights_csv, name="educator-insights-csv"),
     path("educator/courses", educator.courses, name="educator-courses"),
     path("educator/courses/new", educator.course_new, name="course-new"),
     path("educator/courses/<int:course_id>/edit", educator.course_edit, name="course-edit"),

@@ -34,6 +34,7 @@ PAGES = {
         ("book-session", "/course/1/book-session"),
         ("my-requests", "/session-requests"),
         ("mentor", "/mentors/2/"),
+        ("session", "/sessions/8/"),  # seed_demo's completed session of student1
     ],
     "mentor1": [
         ("educator-dashboard", "/educator/"),
@@ -42,6 +43,7 @@ PAGES = {
         ("new-slot", "/educator/availability/new"),
         ("session-requests", "/educator/session-requests"),
         ("courses", "/educator/courses"),
+        ("insights", "/educator/insights"),
     ],
 }
 

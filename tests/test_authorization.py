@@ -264,6 +264,8 @@ MATRIX: dict[str, dict[str, dict[str, object]]] = {
         for action in ("approve", "reject", "complete", "outcome")
     },
     "scheduling:educator-courses": {"GET": EDUCATOR_PAGE},
+    "scheduling:educator-insights": {"GET": EDUCATOR_PAGE},
+    "scheduling:educator-insights-csv": {"GET": EDUCATOR_PAGE},
     "scheduling:course-new": {"GET": EDUCATOR_PAGE, "POST": EDUCATOR_PAGE},
     "scheduling:course-edit": {
         "GET": who(anonymous=LOGIN, students=403, educator=200, other_educator=404, staff=404),

@@ -75,6 +75,7 @@ def pages_for(role: str) -> list[str]:
         "/educator/courses/new",
         "/educator/weekly-hours",
         "/educator/policies",
+        "/educator/insights",
         "/accounts/profile/",
     ]
 

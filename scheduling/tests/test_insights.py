@@ -1,0 +1,81 @@
+"""Insights: the figures of a known data set, the CSV, and a query count that does not grow
+with the data."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from scheduling import insights, services
+from scheduling.models import Booking, Slot
+from scheduling.tests.factories import BookingFactory, EducatorFactory, SlotFactory
+from scheduling.tests.test_outcomes import held
+
+pytestmark = pytest.mark.django_db
+
+
+def _answered_after(booking, hours: int) -> None:
+    Booking.objects.filter(pk=booking.pk).update(
+        decided_at=booking.created_at + timedelta(hours=hours)
+    )
+
+
+def known_data(educator):
+    """Four held sessions (one a no-show, one attended and rated 5, one rated 3), one
+    pending request, one request of another educator."""
+    sessions = [held(educator) for _ in range(4)]
+    services.booking_mark_outcome(booking=sessions[0], by=educator, outcome="no_show")
+    services.booking_mark_outcome(booking=sessions[1], by=educator, outcome="attended")
+    services.feedback_give(booking=sessions[1], by=sessions[1].student, rating=5)
+    services.booking_complete(booking=sessions[2], by=educator)
+    services.feedback_give(booking=sessions[2], by=sessions[2].student, rating=3)
+    for booking, hours in zip(sessions, (1, 2, 3, 10), strict=True):
+        _answered_after(booking, hours)
+    BookingFactory(slot=SlotFactory(educator=educator))
+    BookingFactory(slot=SlotFactory(educator=EducatorFactory()))
+    return sessions
+
+
+def test_the_figures_of_a_known_data_set(educator):
+    sessions = known_data(educator)
+    data = insights.educator_insights(educator)
+    assert (data.held, data.attended, data.no_shows, data.unmarked) == (3, 1, 1, 2)
+    assert data.no_show_rate == 50
+    assert (data.rating_avg, data.rating_count) == (4.0, 2)
+    assert data.answer_hours == 2.5  # the median of 1, 2, 3 and 10 hours
+    figures = {figure.key: figure for figure in data.figures}
+    assert sum(value for _, value in figures["held"].rows) == 3
+    assert len(figures["held"].rows) == insights.WEEKS
+    assert dict(figures["attendance"].rows) == {"Attended": 1, "No-show": 1, "Not marked": 2}
+    weekday = timezone.localtime(sessions[0].slot.starts_at).weekday()
+    by_weekday = dict(figures["weekdays"].rows)
+    assert sum(by_weekday.values()) == 5  # the four held and the pending one
+    assert by_weekday[insights.WEEKDAY_NAMES[weekday]] >= 1
+
+
+def test_the_csv_has_every_figure(client, educator):
+    known_data(educator)
+    client.force_login(educator)
+    response = client.get("/educator/insights.csv")
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == ["figure", "label", "value"]
+    assert ["Summary", "No-show rate (%)", "50"] in rows
+    assert ["Attendance", "No-show", "1"] in rows
+
+
+@pytest.mark.parametrize("size", [1, 6])
+def test_the_page_has_constant_queries(client, educator, size, django_assert_num_queries):
+    for _ in range(size):
+        known_data(educator)
+    assert Slot.objects.filter(educator=educator).count() >= 5 * size
+    client.force_login(educator)
+    # session, user, held per day, marks, ratings per month, overall, answers, busy, waitlist
+    with django_assert_num_queries(9):
+        page = client.get("/educator/insights")
+    html = page.content.decode()
+    assert "Sessions held per week" in html and "<svg" in html and "<table" in html
