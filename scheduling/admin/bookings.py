@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.db.models import Q
+from django.shortcuts import render
+from django.urls import path
 
 from .. import services
 from ..models import (
@@ -11,10 +13,12 @@ from ..models import (
     ActionItem,
     Booking,
     BookingEvent,
+    InsightsReport,
     Outcome,
     SessionNote,
 )
 from ..templatetags.scheduling_tags import when
+from ..views.insights import insights_context
 from .actions import SHORT, run_each, with_reason
 
 
@@ -217,15 +221,8 @@ class BookingAdmin(admin.ModelAdmin):
         )
 
 
-@admin.register(BookingEvent)
-class BookingEventAdmin(admin.ModelAdmin):
-    """The history is a record: readable, never edited."""
-
-    list_display = ["created_at", "booking", "actor", "from_status", "to_status", "note"]
-    list_filter = ["to_status", "from_status"]
-    search_fields = ["booking__student__username", "actor__username", "note"]
-    list_select_related = ["booking__student", "booking__slot__educator", "actor"]
-    date_hierarchy = "created_at"
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Read, never added, changed or deleted here."""
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -237,4 +234,28 @@ class BookingEventAdmin(admin.ModelAdmin):
         return False
 
 
-# ---------------------------------------------------------------- planning ahead
+@admin.register(BookingEvent)
+class BookingEventAdmin(ReadOnlyAdmin):
+    """The history is a record: readable, never edited."""
+
+    list_display = ["created_at", "booking", "actor", "from_status", "to_status", "note"]
+    list_filter = ["to_status", "from_status"]
+    search_fields = ["booking__student__username", "actor__username", "note"]
+    list_select_related = ["booking__student", "booking__slot__educator", "actor"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(InsightsReport)
+class InsightsAdmin(ReadOnlyAdmin):
+    """Staff's insights across every educator: the page educators see, for all of them."""
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.changelist_view)
+        return [path("", view, name="scheduling_insightsreport_changelist")]
+
+    def changelist_view(self, request, extra_context=None):
+        context = {**self.admin_site.each_context(request), **insights_context(None)}
+        return render(request, "admin/scheduling/insights.html", {**context, "staff_view": True})
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_staff

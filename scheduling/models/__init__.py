@@ -38,6 +38,7 @@ from .sessions import (  # noqa: F401
     NOTE_MAX_LENGTH,
     PUBLIC_RATINGS_MIN,
     ActionItem,
+    InsightsReport,
     SessionFeedback,
     SessionNote,
     SessionNoteRevision,

@@ -110,3 +110,12 @@ class SessionFeedback(models.Model):
     @property
     def editable_until(self):
         return self.created_at + timedelta(days=FEEDBACK_EDIT_DAYS)
+
+
+class InsightsReport(Booking):
+    """The admin's "Insights" page (all educators' figures): a name in the admin, no table."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "insights"
+        verbose_name_plural = "insights"

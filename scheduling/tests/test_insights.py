@@ -79,3 +79,15 @@ def test_the_page_has_constant_queries(client, educator, size, django_assert_num
         page = client.get("/educator/insights")
     html = page.content.decode()
     assert "Sessions held per week" in html and "<svg" in html and "<table" in html
+
+
+def test_staff_read_every_educators_insights_in_the_admin(client, educator, staff):
+    known_data(educator)
+    known_data(EducatorFactory())
+    assert insights.educator_insights(None).no_shows == 2
+    client.force_login(staff)
+    page = client.get("/admin/scheduling/insightsreport/").content.decode()
+    assert "Insights, all educators" in page and "Sessions held per week" in page
+    assert "<svg" in page and ">50%<" in page
+    client.force_login(educator)
+    assert client.get("/admin/scheduling/insightsreport/").status_code == 302  # to its login
