@@ -118,3 +118,19 @@ def test_concurrent_ratings_of_one_booking_leave_exactly_one(educator):
     )
     assert all(isinstance(result, SessionFeedback) for result in results), results
     assert SessionFeedback.objects.filter(booking=booking).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_several_workers_closing_past_sessions_ask_for_feedback_once(educator):
+    """The periodic task may run in several workers at once: the session completes once,
+    so its student is asked once, in the app and by email."""
+    from outbox.models import Message
+
+    booking = held(educator)
+    later = timezone.now() + timedelta(days=1)
+    race([lambda: services.close_past_sessions(now=later) for _ in range(6)])
+    booking.refresh_from_db()
+    assert booking.status == "completed"
+    asks = Notification.objects.filter(recipient=booking.student, text__contains="Rate it")
+    assert asks.count() == 1
+    assert Message.objects.filter(booking=booking, kind="completed").count() == 1

@@ -103,7 +103,8 @@ def test_the_student_rates_a_completed_session_from_the_notification(make_page, 
     assert found == []
 
 
-def test_a_withdrawn_student_rebooks_in_one_click(make_page):
+@pytest.mark.parametrize("width", [1280, 375])
+def test_a_withdrawn_student_rebooks_in_one_click(make_page, width):
     from datetime import timedelta
 
     educator = EducatorFactory(username="withdrawer", first_name="Kim", last_name="Ro")
@@ -111,7 +112,7 @@ def test_a_withdrawn_student_rebooks_in_one_click(make_page):
     later = SlotFactory(educator=educator, starts_at=slot.starts_at + timedelta(days=1))
     booking = BookingFactory(slot=slot, student=StudentFactory(username="moved"))
     services.slot_withdraw(slot=slot, by=educator, reason="A clash")
-    page = make_page(width=375)
+    page = make_page(width=width)
     log_in(page, "moved")
     page.goto(page.base + "/notifications")
     page.get_by_role("link", name=re.compile("See the nearest other times")).click()
