@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from scheduling import errors, selectors, services
+from scheduling import errors, follow_up, services
 from scheduling.errors import BookingError
 from scheduling.models import ActionItem, Booking, SessionFeedback, SessionNote
 
@@ -69,7 +69,7 @@ def dispute_no_show(request: HttpRequest, requestId: int):
 
 def _party_booking(request: HttpRequest, request_id: int) -> Booking:
     """The booking for its student or educator; anyone else: "No such session." (404)."""
-    booking = selectors.session_booking(request_id)
+    booking = follow_up.session_booking(request_id)
     if booking is None:
         raise BookingError(errors.NOT_FOUND, errors.SESSION_NOT_FOUND)
     services.require_party(booking, request.user)
@@ -121,8 +121,8 @@ def session_detail(request: HttpRequest, requestId: int):
     booking = _party_booking(request, requestId)
     data = {
         "request": outcome_data(booking),
-        "notes": [note_data(note) for note in selectors.session_notes(booking)],
-        "actionItems": [item_data(item) for item in selectors.session_items(booking)],
+        "notes": [note_data(note) for note in follow_up.session_notes(booking)],
+        "actionItems": [item_data(item) for item in follow_up.session_items(booking)],
         "feedback": feedback_data(getattr(booking, "feedback", None)),
     }
     return Status(200, envelope("Session", data))

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from notifications.models import Notification
-from scheduling import errors, selectors, services
+from scheduling import errors, follow_up, services
 from scheduling.models import Booking, BookingPolicy
 from scheduling.tests.factories import BookingFactory, CourseFactory, SlotFactory
 
@@ -42,14 +42,14 @@ def test_the_offers_are_the_nearest_times_the_rules_and_the_students_sessions_al
     # The student's own session at the first time: that one is not offered.
     other = SlotFactory(educator=SlotFactory().educator, starts_at=times[0].starts_at)
     BookingFactory(slot=other, student=student)
-    offers = selectors.rebooking_offers(withdrawn)
+    offers = follow_up.rebooking_offers(withdrawn)
     assert [o.pk for o in offers] == [t.pk for t in times[1:4]]
     policy = BookingPolicy.for_educator(educator)
     ahead = times[1].starts_at - timezone.now()  # the horizon lets times[1] in, not times[2]
     policy.horizon_days = ahead.days + 1
     policy.save()
     fresh = Booking.objects.with_related().get(pk=withdrawn.pk)
-    assert [o.pk for o in selectors.rebooking_offers(fresh)] == [times[1].pk]
+    assert [o.pk for o in follow_up.rebooking_offers(fresh)] == [times[1].pk]
 
 
 def test_the_notice_links_to_the_offers_and_one_click_books(client, withdrawn, educator, student):

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import educator_required
 
-from .. import selectors, services
+from .. import follow_up, selectors, services
 from ..errors import BookingError
 from ..forms import ApproveForm, CourseForm, ReasonForm, RejectForm, SlotForm
 from ..models import ACTIVE_STATUSES, Booking, BookingStatus, Course, Enrollment, Slot
@@ -49,7 +49,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "upcoming": upcoming,
             "pending_count": mine.filter(status="pending").count(),
             "open_slots": Slot.objects.for_educator(request.user).open().count(),
-            "open_items": selectors.open_action_items(owner=request.user),
+            "open_items": follow_up.open_action_items(owner=request.user),
         },
     )
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from .. import selectors
+from .. import follow_up, selectors
 from ..forms import BookingRequestForm
 from ..models import PUBLIC_RATINGS_MIN, Booking, BookingEvent, Enrollment
 from .booking import handle_booking_form, is_enrolled, visible_course
@@ -114,7 +114,7 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
 def mentor_detail(request: HttpRequest, mentor_id: int) -> HttpResponse:
     """An educator's profile and open slots; students book course-less slots right here."""
     mentor = get_object_or_404(
-        selectors.with_ratings(User.objects.select_related("booking_policy")),
+        follow_up.with_ratings(User.objects.select_related("booking_policy")),
         pk=mentor_id,
         role=User.Role.EDUCATOR,
     )

@@ -11,13 +11,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from .. import errors, selectors, services
+from .. import errors, follow_up, services
 from ..errors import BookingError
 from ..forms import ActionItemForm, FeedbackForm, ItemDoneForm, ReplyForm, SessionNoteForm
 
 
 def _party_booking(request: HttpRequest, booking_id: int):
-    booking = selectors.session_booking(booking_id)
+    booking = follow_up.session_booking(booking_id)
     if booking is None or request.user.pk not in (booking.student_id, booking.educator_id):
         raise Http404("No such session.")
     return booking
@@ -108,9 +108,9 @@ def session_detail(request: HttpRequest, booking_id: int) -> HttpResponse:
         {
             "booking": booking,
             "is_student": request.user.pk == booking.student_id,
-            "history": selectors.session_history(booking),
-            "notes": selectors.session_notes(booking),
-            "items": selectors.session_items(booking),
+            "history": follow_up.session_history(booking),
+            "notes": follow_up.session_notes(booking),
+            "items": follow_up.session_items(booking),
             "note_form": forms["note"],
             "item_form": forms["item"],
             "feedback": feedback,

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import student_required
 from accounts.models import User
 
-from .. import errors, selectors, services
+from .. import errors, follow_up, selectors, services
 from ..errors import BookingError
 from ..forms import BookingRequestForm, ReasonForm
 from ..models import Booking, BookingStatus
@@ -106,7 +106,7 @@ def my_requests(request: HttpRequest) -> HttpResponse:
             "status": status,
             "tabs": tabs,
             "upcoming_count": counts["upcoming"],
-            "open_items": selectors.open_action_items(owner=student),
+            "open_items": follow_up.open_action_items(owner=student),
         },
     )
 
@@ -150,7 +150,7 @@ def rebook(request: HttpRequest, booking_id: int) -> HttpResponse:
     """A withdrawn session's nearest other times, each booked with one click through the
     booking service; a time that filled meanwhile says so and the next ones show."""
     booking = get_object_or_404(Booking.objects.with_related(), pk=booking_id, student=request.user)
-    if not selectors.was_withdrawn(booking):
+    if not follow_up.was_withdrawn(booking):
         messages.info(request, "Only a session its educator withdrew offers other times here.")
         return redirect("scheduling:my-requests")
     problem = ""
@@ -172,5 +172,5 @@ def rebook(request: HttpRequest, booking_id: int) -> HttpResponse:
     return render(
         request,
         "scheduling/student/rebook.html",
-        {"booking": booking, "offers": selectors.rebooking_offers(booking), "problem": problem},
+        {"booking": booking, "offers": follow_up.rebooking_offers(booking), "problem": problem},
     )
