@@ -358,6 +358,7 @@ MATRIX: dict[str, dict[str, dict[str, object]]] = {
     },
     # A session's own API: its student and its educator; to everyone else there is none.
     "api:session_detail": {"GET": API_PARTIES},
+    "api:educator_insights": {"GET": API_EDUCATOR},
     "api:add_note": {"GET": NOT_ALLOWED, "POST": {**API_PARTIES, "student": 201, "educator": 201}},
     # The note is the student's: only its author edits it.
     "api:edit_note": {"GET": NOT_ALLOWED, "PUT": {**API_PARTIES, "educator": 403}},

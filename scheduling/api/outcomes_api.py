@@ -7,16 +7,17 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from scheduling import errors, follow_up, services
+from scheduling import errors, follow_up, insights, services
 from scheduling.errors import BookingError
 from scheduling.models import ActionItem, Booking, SessionFeedback, SessionNote
 
 from .availability_api import _booking, request_data
-from .core import envelope, session_auth, utc_iso
+from .core import envelope, require_role, session_auth, utc_iso
 from .schemas import (
     ERRORS,
     FeedbackEnvelope,
     FeedbackIn,
+    InsightsEnvelope,
     ItemDoneIn,
     ItemEnvelope,
     ItemIn,
@@ -202,3 +203,36 @@ def reply_feedback(request: HttpRequest, requestId: int, payload: ReplyIn):
         raise BookingError(errors.NOT_FOUND, errors.FEEDBACK_NONE)
     feedback = services.feedback_reply(feedback=feedback, by=request.user, text=payload.reply)
     return Status(200, envelope("Reply saved", feedback_data(feedback)))
+
+
+# ---------------------------------------------------------------- insights
+
+
+@router.get(
+    "/api/educator/insights",
+    response={200: InsightsEnvelope, **ERRORS},
+    summary="The educator's insights: summary figures and each chart's rows",
+)
+def educator_insights(request: HttpRequest):
+    require_role(request, "educator")
+    data = insights.educator_insights(request.user)
+    body = {
+        "held": data.held,
+        "attended": data.attended,
+        "noShows": data.no_shows,
+        "unmarked": data.unmarked,
+        "noShowRate": data.no_show_rate,
+        "ratingAverage": data.rating_avg,
+        "ratingCount": data.rating_count,
+        "medianAnswerHours": data.answer_hours,
+        "figures": [
+            {
+                "key": figure.key,
+                "title": figure.title,
+                "unit": figure.unit,
+                "rows": [{"label": label, "value": value} for label, value in figure.rows],
+            }
+            for figure in data.figures
+        ],
+    }
+    return Status(200, envelope("Insights", body))

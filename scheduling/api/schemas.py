@@ -263,6 +263,30 @@ class SessionDetailOut(Schema):
     feedback: FeedbackOut | None
 
 
+class InsightRowOut(Schema):
+    label: str
+    value: float
+
+
+class InsightFigureOut(Schema):
+    key: str
+    title: str
+    unit: str
+    rows: list[InsightRowOut]
+
+
+class InsightsOut(Schema):
+    held: int
+    attended: int
+    noShows: int
+    unmarked: int
+    noShowRate: int | None
+    ratingAverage: float | None
+    ratingCount: int
+    medianAnswerHours: float | None
+    figures: list[InsightFigureOut]
+
+
 class CourseOut(Schema):
     id: int
     title: str
@@ -299,6 +323,7 @@ NoteEnvelope = envelope_of("NoteEnvelope", NoteOut)
 ItemEnvelope = envelope_of("ItemEnvelope", ItemOut)
 FeedbackEnvelope = envelope_of("FeedbackEnvelope", FeedbackOut)
 SessionDetailEnvelope = envelope_of("SessionDetailEnvelope", SessionDetailOut)
+InsightsEnvelope = envelope_of("InsightsEnvelope", InsightsOut)
 RequestListEnvelope = envelope_of("RequestListEnvelope", RequestOut, paginated=True)
 CourseListEnvelope = envelope_of("CourseListEnvelope", CourseOut, paginated=True)
 EnrollmentEnvelope = envelope_of("EnrollmentEnvelope", CourseOut)

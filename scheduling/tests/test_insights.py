@@ -91,3 +91,14 @@ def test_staff_read_every_educators_insights_in_the_admin(client, educator, staf
     assert "<svg" in page and ">50%<" in page
     client.force_login(educator)
     assert client.get("/admin/scheduling/insightsreport/").status_code == 302  # to its login
+
+
+def test_the_api_gives_the_same_figures(client, educator, student):
+    known_data(educator)
+    client.force_login(educator)
+    body = client.get("/api/educator/insights").json()
+    assert body["success"] is True and body["data"]["noShowRate"] == 50
+    attendance = next(f for f in body["data"]["figures"] if f["key"] == "attendance")
+    assert {"label": "No-show", "value": 1} in attendance["rows"]
+    client.force_login(student)
+    assert client.get("/api/educator/insights").status_code == 403

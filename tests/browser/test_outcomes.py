@@ -88,9 +88,12 @@ def test_both_write_a_note_and_tick_an_item_on_the_session_page(make_page, held_
     assert found == []
 
 
-def test_the_student_rates_a_completed_session_from_the_notification(make_page, held_session):
+@pytest.mark.parametrize("width", [1280, 375])
+def test_the_student_rates_a_completed_session_from_the_notification(
+    make_page, held_session, width
+):
     services.booking_complete(booking=held_session, by=held_session.slot.educator)
-    student = make_page()
+    student = make_page(width=width)
     log_in(student, "absent")
     student.goto(student.base + "/notifications")
     student.get_by_role("link", name=re.compile("Rate it from 1 to 5")).first.click()
