@@ -19,7 +19,14 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from .models import Booking, BookingStatus, Outcome, SessionFeedback, WaitlistEntry
+from .models import (
+    Booking,
+    BookingStatus,
+    Outcome,
+    SessionFeedback,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 
 WEEKS = 12
 RATING_MONTHS = 6
@@ -110,7 +117,8 @@ def educator_insights(educator: User | None, *, now: datetime | None = None) -> 
     feedback = SessionFeedback.objects.all()
     if educator is not None:
         feedback = feedback.filter(booking__educator=educator)
-    first_month = (today.replace(day=1) - timedelta(days=31 * (RATING_MONTHS - 1))).replace(day=1)
+    months = today.year * 12 + today.month - RATING_MONTHS  # the month RATING_MONTHS - 1 back
+    first_month = date(months // 12, months % 12 + 1, 1)
     monthly = list(
         feedback.filter(created_at__gte=_local_midnight(first_month))
         .annotate(month=TruncMonth("created_at", tzinfo=zone))
@@ -161,7 +169,9 @@ def educator_insights(educator: User | None, *, now: datetime | None = None) -> 
     )  # fmt: skip
 
     # Waitlist demand per weekly pattern (single slots together).
-    waiting = WaitlistEntry.objects.all()
+    waiting = WaitlistEntry.objects.filter(
+        status__in=(WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
+    )
     if educator is not None:
         waiting = waiting.filter(slot__educator=educator)
     demand = (

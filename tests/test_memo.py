@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 from django.template import Context, Template
 from django.test import RequestFactory
+from django.utils import timezone
 
 from scheduling import services
 from scheduling.models import Slot
@@ -183,7 +184,9 @@ def test_the_remembered_month_follows_its_days_and_the_page_it_is_on(
     change: a day filling up, a day opening, the next open time, another page's path."""
     course = CourseFactory(educator=educator)
     services.enroll(student=student, course=course)
-    slot = SlotFactory(educator=educator, course=course, capacity=1)
+    morning = timezone.localtime() + timedelta(days=3)  # 09:00 and 12:00: one local day
+    morning = morning.replace(hour=9, minute=0, second=0, microsecond=0)
+    slot = SlotFactory(educator=educator, course=course, capacity=1, starts_at=morning)
 
     def month(path=f"/course/{course.pk}/book-session") -> str:
         html = as_student.get(path).content.decode()

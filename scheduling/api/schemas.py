@@ -220,7 +220,7 @@ class ItemDoneIn(Schema):
 
 
 class FeedbackIn(Schema):
-    rating: int
+    rating: StrictInt  # true or 5.0 is not a rating
     comment: Text | None = None
 
 

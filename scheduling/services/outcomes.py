@@ -31,7 +31,7 @@ def booking_mark_outcome(*, booking: Booking, by: User, outcome: str) -> Booking
     Marking a disputed no-show attended settles the dispute; the history keeps both."""
     if outcome not in Outcome.values:
         raise BookingError(errors.INVALID, errors.OUTCOME_INVALID, field="outcome")
-    correcting = by.is_staff
+    correcting = by.is_staff and booking.educator_id != by.pk  # staff correct others' marks
     if not correcting and booking.educator_id != by.pk:
         raise BookingError(errors.FORBIDDEN, errors.OUTCOME_NOT_EDUCATOR)
     with transaction.atomic():

@@ -134,3 +134,13 @@ def test_several_workers_closing_past_sessions_ask_for_feedback_once(educator):
     asks = Notification.objects.filter(recipient=booking.student, text__contains="Rate it")
     assert asks.count() == 1
     assert Message.objects.filter(booking=booking, kind="completed").count() == 1
+
+
+def test_the_api_takes_a_whole_number_rating_only(client, educator):
+    booking = completed(educator)
+    client.force_login(booking.student)
+    url = f"/api/sessions/{booking.pk}/feedback"
+    for bad in (True, 5.0, "5"):
+        response = client.put(url, {"rating": bad}, content_type="application/json")
+        assert response.status_code == 400, bad
+    assert not SessionFeedback.objects.exists()

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
 
 from scheduling import insights, services
-from scheduling.models import Booking, Slot
+from scheduling.models import Booking, SessionFeedback, Slot
 from scheduling.tests.factories import BookingFactory, EducatorFactory, SlotFactory
 from scheduling.tests.test_outcomes import held
 
@@ -102,3 +102,29 @@ def test_the_api_gives_the_same_figures(client, educator, student):
     assert {"label": "No-show", "value": 1} in attendance["rows"]
     client.force_login(student)
     assert client.get("/api/educator/insights").status_code == 403
+
+
+def test_the_rating_trend_spans_six_months_and_the_waitlist_only_live_entries(educator):
+    from scheduling.models import WaitlistEntry, WaitlistStatus
+
+    now = timezone.now()
+    start = insights.educator_insights(educator, now=now)
+    assert start.figures[2].rows == []
+    slot = SlotFactory(educator=educator)
+    BookingFactory(slot=slot)  # full: one seat
+    for status in (WaitlistStatus.WAITING, WaitlistStatus.LEFT, WaitlistStatus.SKIPPED):
+        WaitlistEntry.objects.create(slot=slot, student=BookingFactory().student, status=status)
+    demand = {f.key: f for f in insights.educator_insights(educator).figures}["waitlist"]
+    assert demand.rows == [("Single slots", 1)]
+    # The trend: this month and the five before it; a rating in the month before is out.
+    today = timezone.localdate()
+    months = today.year * 12 + today.month - insights.RATING_MONTHS
+    first = date(months // 12, months % 12 + 1, 1)
+    inside, outside = (held(educator) for _ in range(2))
+    for booking, day in ((inside, first), (outside, first - timedelta(days=1))):
+        services.booking_complete(booking=booking, by=educator)
+        feedback = services.feedback_give(booking=booking, by=booking.student, rating=4)
+        noon = timezone.make_aware(datetime.combine(day, time(12)))
+        SessionFeedback.objects.filter(pk=feedback.pk).update(created_at=noon)
+    trend = {f.key: f for f in insights.educator_insights(educator).figures}["rating"]
+    assert [label for label, _ in trend.rows] == [f"{first:%b %Y}"]

@@ -216,3 +216,22 @@ def test_concurrent_marks_of_one_session_end_with_exactly_one(educator):
     assert all(isinstance(r, services.BookingError) for r in results if r not in winners)
     marks = BookingEvent.objects.filter(booking=booking, note__startswith="Marked")
     assert marks.count() == 1
+
+
+def test_an_educator_who_is_staff_marks_their_own_sessions_once_too(educator):
+    educator.is_staff = True
+    educator.save()
+    booking = held(educator)
+    services.booking_mark_outcome(booking=booking, by=educator, outcome="no_show")
+    with refused(errors.CONFLICT, errors.OUTCOME_ALREADY.format(outcome="no-show")):
+        services.booking_mark_outcome(booking=booking, by=educator, outcome="attended")
+
+
+def test_the_card_goes_back_only_to_this_site(client, educator):
+    booking = held(educator)
+    client.force_login(educator)
+    for evil in ("//evil.example/x", "/\\evil.example/x", "https://evil.example/"):
+        response = client.post(
+            f"/educator/session-requests/{booking.pk}/outcome", {"outcome": "x", "next": evil}
+        )
+        assert response.status_code == 302 and response.url == "/educator/session-requests"

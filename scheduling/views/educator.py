@@ -15,6 +15,7 @@ from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import educator_required
@@ -316,7 +317,7 @@ def _decide(request: HttpRequest, booking: Booking, form, action, done=None) -> 
         except BookingError as refusal:
             problem = refusal.message
     back = request.POST.get("next", "")
-    if not back.startswith("/") or back.startswith("//"):
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts=None) or not back.startswith("/"):
         back = reverse("scheduling:educator-requests")
     if request.htmx:
         booking = selectors.educator_request_card(educator=request.user, booking_id=booking.pk)

@@ -39,7 +39,10 @@ def insights_csv(request: HttpRequest) -> HttpResponse:
         ("No-show rate (%)", data.no_show_rate if data.no_show_rate is not None else ""),
         ("Average rating", data.rating_avg if data.rating_avg is not None else ""),
         ("Ratings", data.rating_count),
-        ("Median hours to answer a request", data.answer_hours or ""),
+        (
+            "Median hours to answer a request",
+            "" if data.answer_hours is None else data.answer_hours,
+        ),
     ]
     for label, value in summary:
         writer.writerow(["Summary", label, value])
