@@ -169,6 +169,25 @@ def test_the_month_works_from_the_keyboard(make_page, far_and_near):
     expect(page.locator(":focus")).to_have_attribute("rel", "next")
 
 
+def test_a_quick_shift_tab_is_not_undone_when_the_month_settles(make_page, far_and_near):
+    """htmx settles a swap 20 ms after it (1 s here, to make the window wide): focus moved
+    by the user in between stays where they put it (CI once saw it pulled back)."""
+    course, near, *_ = far_and_near
+    page = make_page()
+    log_in(page, "planner")
+    page.goto(f"{page.base}/course/{course.pk}/book-session")
+    page.evaluate("htmx.config.defaultSettleDelay = 1000")
+    page.get_by_role("link", name="Next month").focus()
+    page.keyboard.press("Enter")
+    month_after = timezone.localdate(near.starts_at).replace(day=1) + timedelta(days=32)
+    expect(page.get_by_role("heading", name=date_format(month_after, "F Y"))).to_be_visible()
+    expect(page.locator("#month.htmx-settling")).to_be_attached()
+    expect(page.get_by_role("link", name="Next month")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    expect(page.locator(".htmx-settling")).to_have_count(0)
+    expect(page.get_by_role("link", name="Previous month")).to_be_focused()
+
+
 def test_the_educator_calendar_opens_the_week_of_a_day_in_its_month(make_page):
     educator = EducatorFactory(username="calmonth")
     far = SlotFactory(educator=educator, starts_at=at(245, 9))
