@@ -48,6 +48,16 @@ class Figure:
     def peak(self) -> float:
         return max((value for _, value in self.rows), default=0)
 
+    @property
+    def memo_key(self) -> tuple:
+        """Everything the chart and its table show, for the template's `{% memo %}`."""
+        return (self.key, self.title, self.unit, self.note, tuple(self.rows))
+
+    @property
+    def bars(self) -> list[dict]:
+        """Read by the template only when the chart is drawn, not when it is remembered."""
+        return bars(self)
+
 
 @dataclass
 class Insights:

@@ -221,3 +221,32 @@ def test_a_model_instance_or_a_method_is_refused_as_a_key(educator):
     for key in (educator, educator.get_full_name):
         with pytest.raises(TypeError, match="not plain data"):
             render('{% memo "t" key %}x{% endmemo %}', key=key, csrf_token="t")
+
+
+def test_the_remembered_insight_charts_follow_each_mark_and_rating(client, educator, settings):
+    """Each chart on /educator/insights is what the page draws without the memo after a
+    no-show is marked and after a rating comes in."""
+    from scheduling.tests.test_outcomes import held
+
+    client.force_login(educator)
+    sessions = [held(educator) for _ in range(2)]
+
+    def charts() -> str:
+        html = client.get("/educator/insights").content.decode()
+        return html[html.index('<div class="row g-4">') :]
+
+    def plain() -> str:
+        settings.FRAGMENT_MEMO = False
+        try:
+            return charts()
+        finally:
+            settings.FRAGMENT_MEMO = True
+
+    # Each check: the served page (memo filled by the last load) equals the plain render,
+    # and the load after it fills the memo again (changing a setting empties it).
+    assert charts() == plain() and "<title>No-show: 0</title>" in charts()
+    services.booking_mark_outcome(booking=sessions[0], by=educator, outcome="no_show")
+    assert charts() == plain() and "<title>No-show: 1</title>" in charts()
+    services.booking_mark_outcome(booking=sessions[1], by=educator, outcome="attended")
+    services.feedback_give(booking=sessions[1], by=sessions[1].student, rating=4)
+    assert charts() == plain() and ">4.0<" in charts()

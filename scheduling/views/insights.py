@@ -9,16 +9,13 @@ from django.shortcuts import render
 
 from accounts.decorators import educator_required
 
-from ..insights import bars, educator_insights
+from ..insights import educator_insights
 
 
 def insights_context(educator) -> dict:
     """What templates/scheduling/educator/insights.html shows; `None`: every educator."""
     insights = educator_insights(educator)
-    return {
-        "insights": insights,
-        "charts": [(figure, bars(figure)) for figure in insights.figures],
-    }
+    return {"insights": insights, "charts": insights.figures}
 
 
 @educator_required
