@@ -131,6 +131,23 @@ def next_open_start(slots: QuerySet[Slot], after: datetime) -> datetime | None:
     return later.values_list("starts_at", flat=True).first()
 
 
+def mark_for_student(slots: list[Slot], student: User, *, enrolled_in=None) -> list[Slot]:
+    """Set on slots read for every viewer what `bookable(..., student=)` annotates:
+    `requested` and `enrol_needed`. `enrolled_in`: the ids of the slots' courses the
+    student is in, when the caller knows them (a course's page); else they are read."""
+    ids = [slot.pk for slot in slots]
+    mine = Booking.objects.filter(student=student, slot_id__in=ids, status__in=ACTIVE_STATUSES)
+    requested = set(mine.values_list("slot_id", flat=True)) if ids else set()
+    if enrolled_in is None:
+        courses = {slot.course_id for slot in slots} - {None}
+        enrolled = Enrollment.objects.filter(student=student, course_id__in=courses)
+        enrolled_in = set(enrolled.values_list("course_id", flat=True)) if courses else set()
+    for slot in slots:
+        slot.requested = slot.pk in requested
+        slot.enrol_needed = slot.course_id is not None and slot.course_id not in enrolled_in
+    return slots
+
+
 def _student_marks(student: User) -> dict:
     """`requested` (the student holds an active request for the slot) and `enrol_needed` (a
     course slot of a course they are not in: the mentor page shows the way to enrol instead
@@ -182,11 +199,11 @@ OPEN_SLOT_VALUES = (
 )
 
 
-def open_course_slots(course_id: int) -> QuerySet:
-    """A course's open slots with seats left (as `open_slots(course=...)`), soonest first,
-    as `.values()` rows with the educator's names and the course title."""
+def open_course_slots(course_id: int, now: datetime | None = None) -> QuerySet:
+    """A course's open slots with seats left (as `open_slots(course=...)`) at `now`,
+    soonest first, as `.values()` rows with the educator's names and the course title."""
     return (
-        Slot.objects.open()
+        Slot.objects.open(now)
         .with_seats_left()
         .filter(course_id=course_id)
         .order_by("starts_at", "id")

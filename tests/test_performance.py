@@ -25,21 +25,28 @@ ROOT = Path(__file__).resolve().parent.parent
 # Queries per request on a data set bigger than a page: a query per row would blow these.
 BUDGETS = {
     "floor": 1,
-    # session, user, course with the enrolment, first open slot, the week, its month
-    # (the days, the next open time after it)
-    "booking_page": 7,
+    # session, user, course with the enrolment, the educator's schedule version, what every
+    # viewer sees remembered under it (first open slot, the week, its month), the student's
+    # requests in the week
+    "booking_page": 6,
     # session, user, counts (the total too), page, open action items; seen-at only after a
     # change
     "my_requests": 5,
     "session_requests": 4,
     "availability": 4,
+    # session, user, mentor with ratings, courses, schedule version, what every viewer sees,
+    # the student's requests and enrolments in the week
+    "mentor_page": 8,
+    # session, user, the seven grouped figures (scheduling/insights.py)
+    "insights": 9,
     "api_course_slots": 5,
     "get_session": 2,
     # session, user, course, the form's slot; in the transaction: policy, the slot locked
     # (with educator, course, enrolment), clashes, booking, seat, history, notification,
-    # email, its task; 15 on SQLite, where BEGIN IMMEDIATE is the lock and the student's
-    # row lock is left out
-    "booking_post": 16,
+    # email, its task, forgetting the educator's remembered open times (the booking's row
+    # and the seat's update each forget: two deletes from the cache table); 17 on SQLite,
+    # where BEGIN IMMEDIATE is the lock and the student's row lock is left out
+    "booking_post": 18,
 }
 
 

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 
 from accounts.models import User
-from scheduling import selectors, services
+from scheduling import schedule_cache, selectors, services
 from scheduling.models import Booking, BookingStatus, Course, Enrollment, Slot
 
 from .core import (
@@ -17,8 +17,10 @@ from .core import (
     envelope,
     optional_body,
     page_response,
+    page_rows,
     parse_datetime,
     require_role,
+    rows_response,
     session_auth,
     utc_iso,
 )
@@ -213,8 +215,19 @@ def course_slots(request: HttpRequest, courseId: int, page: Page = 1):
     course = selectors.course_to_list(courseId)
     if course is None or not course.is_visible_to(request.user):
         raise ApiError(404, "No course with this id.")
-    slots = selectors.open_course_slots(course.pk)
-    return page_response(request, "Open slots", slots, _slot_serializer(request), page)
+    # The same page for every viewer this minute, remembered until the educator's
+    # schedule changes (schedule_cache); read as of the next minute, so it lists nothing
+    # that starts meanwhile.
+    parts = ("course-slots", course.pk, page, schedule_cache.minute())
+    remembered = schedule_cache.Remembered(course.educator_id, parts)
+    rows, total = remembered.answer(
+        "page",
+        lambda: page_rows(
+            selectors.open_course_slots(course.pk, schedule_cache.next_minute()), page
+        ),
+    )
+    remembered.save()
+    return rows_response(request, "Open slots", rows, total, _slot_serializer(request), page)
 
 
 @router.put(

@@ -95,6 +95,12 @@ def paginate(items, serialize, page: int, *, values: tuple[str, ...] = ()) -> tu
     first, so a `?page=` far past the end runs no page query (nor an OFFSET the database
     cannot hold).
     """
+    rows, total = page_rows(items, page, values=values)
+    return serialized_page(rows, total, serialize, page)
+
+
+def page_rows(items, page: int, *, values: tuple[str, ...] = ()) -> tuple[list, int]:
+    """The rows of one page of `items` and how many there are in all (see `paginate`)."""
     start = (page - 1) * PAGE_SIZE
     read = items.values(*values) if values else items
     if start == 0:
@@ -103,6 +109,10 @@ def paginate(items, serialize, page: int, *, values: tuple[str, ...] = ()) -> tu
     else:
         total = items.count()
         rows = list(read[start : start + PAGE_SIZE]) if start < total else []
+    return rows, total
+
+
+def serialized_page(rows: list, total: int, serialize, page: int) -> tuple[list, dict]:
     meta = {"page": page, "pages": max(1, math.ceil(total / PAGE_SIZE)), "total": total}
     return [serialize(row) for row in rows], meta
 
@@ -119,6 +129,14 @@ def page_response(
     (tests/api/test_list_bodies.py pins that the body equals the validated one).
     """
     data, meta = paginate(items, serialize, page, **options)
+    return api.create_response(request, envelope(message, data, meta=meta), status=200)
+
+
+def rows_response(
+    request: HttpRequest, message: str, rows: list, total: int, serialize, page: int
+) -> HttpResponse:
+    """`page_response` for a page whose rows were read already (`page_rows`, remembered)."""
+    data, meta = serialized_page(rows, total, serialize, page)
     return api.create_response(request, envelope(message, data, meta=meta), status=200)
 
 

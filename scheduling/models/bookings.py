@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from ..schedule_cache import ChangesSchedule
 from .courses import MESSAGE_MAX_LENGTH
 from .slots import Slot
 
@@ -52,7 +53,7 @@ class BookingQuerySet(models.QuerySet):
         return self.select_related("slot", "slot__educator", "slot__course", "student")
 
 
-class Booking(models.Model):
+class Booking(ChangesSchedule):
     """A student's request for a seat in a slot (the API calls it a session request)."""
 
     Status = BookingStatus

@@ -5,12 +5,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from ..schedule_cache import ChangesSchedule
+
 MIN_CAPACITY = 1
 MAX_CAPACITY = 50
 MESSAGE_MAX_LENGTH = 1000
 
 
-class Course(models.Model):
+class Course(ChangesSchedule):
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     field = models.CharField(max_length=100, blank=True)

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from ..schedule_cache import ChangesSchedule
 from .bookings import Booking
 from .courses import MAX_CAPACITY, MIN_CAPACITY, Course
 from .slots import Slot
@@ -23,7 +24,7 @@ POLICY_LIMITS = {
 }
 
 
-class BookingPolicy(models.Model):
+class BookingPolicy(ChangesSchedule):
     """An educator's booking rules; an educator without a row has the defaults below."""
 
     educator = models.OneToOneField(

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from ..schedule_cache import ChangesSchedule
 from .courses import MAX_CAPACITY, MIN_CAPACITY, Course
 
 
@@ -38,7 +39,7 @@ class SlotQuerySet(models.QuerySet):
         return self.filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
 
 
-class Slot(models.Model):
+class Slot(ChangesSchedule):
     """An educator's availability: one time window with `capacity` seats."""
 
     educator = models.ForeignKey(

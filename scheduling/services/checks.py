@@ -25,6 +25,7 @@ from ..models import (
     Enrollment,
     Slot,
 )
+from ..schedule_cache import schedule_changed
 
 DEFAULT_DURATION = timedelta(minutes=60)
 MIN_DURATION = timedelta(minutes=5)
@@ -114,10 +115,14 @@ def _clashing_slot_ids(student: User, starts_at: datetime, ends_at: datetime) ->
     )
 
 
-def _move_seats(slot_id: int, by: int) -> None:
+def _move_seats(slot_id: int, by: int, *, educator_id: int | None = None) -> None:
     """Take (+1) or give back (-1) a seat of a locked slot; the table's constraints refuse
-    a count outside 0..capacity (IntegrityError)."""
+    a count outside 0..capacity (IntegrityError). `educator_id`: the slot's, when the
+    caller knows it (else it is read), whose remembered open times are forgotten."""
     Slot.objects.filter(pk=slot_id).update(seats_taken=F("seats_taken") + by)
+    if educator_id is None:
+        educator_id = Slot.objects.filter(pk=slot_id).values_list("educator", flat=True).first()
+    schedule_changed(educator_id)
 
 
 def _lock_booking(booking: Booking) -> Booking:
@@ -155,7 +160,7 @@ def _create_booking(*, student: User, slot: Slot, message: str, actor: User | No
             meeting_link=slot.meeting_link if auto else "",
             decided_at=now if auto else None,
         )
-        _move_seats(slot.pk, +1)
+        _move_seats(slot.pk, +1, educator_id=slot.educator_id)
     except IntegrityError as exc:
         # The constraints caught what the checks missed; raising rolls the whole
         # transaction back, so no savepoint is needed.

@@ -20,6 +20,7 @@ from ..models import (
     Slot,
     WeeklyPattern,
 )
+from ..schedule_cache import schedule_changed
 from .checks import _lock_user, _text, validate_meeting_link
 from .slots import _check_capacity, _check_course, check_slot
 
@@ -142,6 +143,7 @@ def _clear_future_seatless(pattern: WeeklyPattern) -> int:
         withdrawn_at=timezone.now(), withdraw_reason="The weekly hours changed.", pattern=None
     )
     deleted, _ = future.filter(bookings__isnull=True).delete()
+    schedule_changed(pattern.educator_id)
     return withdrawn + deleted
 
 

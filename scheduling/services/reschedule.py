@@ -80,10 +80,10 @@ def booking_reschedule(*, booking: Booking, to_slot: Slot, by: User) -> Booking:
         # The new seat first: the constraint refuses it if the slot is somehow full, and
         # then nothing below has happened.
         try:
-            _move_seats(new.pk, +1)
+            _move_seats(new.pk, +1, educator_id=new.educator_id)
         except IntegrityError as exc:
             raise BookingError(errors.CONFLICT, errors.SLOT_FULL) from exc
-        _move_seats(old.pk, -1)
+        _move_seats(old.pk, -1, educator_id=old.educator_id)
         new.seats_taken += 1
         from_status = booking.status
         auto = not new.requires_approval

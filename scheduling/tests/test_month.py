@@ -13,6 +13,7 @@ from django.utils.dateformat import format as date_format
 from scheduling import selectors, services
 from scheduling.models import BookingPolicy
 from scheduling.tests.factories import BookingFactory, SlotFactory
+from scheduling.tests.test_schedule_cache import NEW_VERSION, REMEMBERED, REMEMBERING
 
 pytestmark = pytest.mark.django_db
 
@@ -144,9 +145,13 @@ def test_the_booking_page_with_its_month_has_constant_queries(
     """Slots every few days for years ahead cost no more queries than one."""
     for n in range(spread):
         SlotFactory(educator=course.educator, course=course, starts_at=at(2 + 4 * n, 10))
-    with django_assert_num_queries(7):  # session, user, course, first open, week, month (2)
+    # The first view after a change: session, user, course, first open, week, the
+    # student's requests in it, month (2), and remembering what every viewer sees.
+    with django_assert_num_queries(8 + REMEMBERING + NEW_VERSION):
         page(enrolled, f"/course/{course.pk}/book-session")
-    with django_assert_num_queries(6):  # session, user, course, week, month (2)
+    with django_assert_num_queries(3 + REMEMBERED + 1):  # and the student's requests
+        page(enrolled, f"/course/{course.pk}/book-session")
+    with django_assert_num_queries(7 + REMEMBERING):  # another day: the week, month (2)
         page(enrolled, f"/course/{course.pk}/book-session", start=f"{timezone.localdate()}")
 
 
@@ -156,7 +161,9 @@ def test_the_mentor_page_and_the_calendar_month_have_constant_queries(
 ):
     for n in range(spread):
         SlotFactory(educator=educator, starts_at=at(2 + 4 * n, 10))
-    with django_assert_num_queries(6):  # mentor, courses, first open, week, month (2)
+    with django_assert_num_queries(6 + REMEMBERING + NEW_VERSION):  # mentor, courses,
+        page(client, f"/mentors/{educator.pk}/")  # first open, week, month (2)
+    with django_assert_num_queries(2 + REMEMBERED):
         page(client, f"/mentors/{educator.pk}/")
     client.force_login(educator)
     with django_assert_num_queries(4):  # session, user, the week's slots, the month

@@ -16,6 +16,7 @@ from scheduling.tests.factories import (
     SlotFactory,
     StudentFactory,
 )
+from scheduling.tests.test_schedule_cache import NEW_VERSION, REMEMBERED, REMEMBERING
 
 pytestmark = pytest.mark.django_db
 
@@ -127,8 +128,11 @@ def test_booking_page_query_count_is_constant(as_student, student, rows, django_
     services.enroll(student=student, course=course)
     for _ in range(rows):
         SlotFactory(educator=course.educator, course=course)
-    with django_assert_num_queries(7):  # session, user, course (+ enrolled), first open, week,
-        # the month overview: its days, the next open time after it
+    # session, user, course (+ enrolled), first open, week, the student's requests in it, the
+    # month overview (its days, the next open time after it), what every viewer sees remembered
+    with django_assert_num_queries(8 + REMEMBERING + NEW_VERSION):
+        assert as_student.get(f"/course/{course.pk}/book-session").status_code == 200
+    with django_assert_num_queries(3 + REMEMBERED + 1):  # then: session, user, course, requests
         assert as_student.get(f"/course/{course.pk}/book-session").status_code == 200
 
 
@@ -369,6 +373,7 @@ def test_week_of_a_given_start_has_constant_queries(
             starts_at=_day_after(2, 0) + timedelta(hours=3 * n),
         )
     start = f"{timezone.localdate() + timedelta(days=2)}"
-    with django_assert_num_queries(6):  # session, user, course (+ enrolled), week, month (2)
+    # session, user, course (+ enrolled), week, the student's requests, month (2), remembering
+    with django_assert_num_queries(7 + REMEMBERING + NEW_VERSION):
         page = as_student.get(f"/course/{course.pk}/book-session", {"start": start})
     assert page.status_code == 200

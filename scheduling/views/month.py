@@ -11,14 +11,15 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 
-from .. import selectors
+from .. import schedule_cache, selectors
 from ..models import BookingPolicy
-from .utils import MAX_WEEKS_AHEAD, day_start, parse_day, week_context
+from .utils import MAX_WEEKS_AHEAD, QuerysetWeekSource, day_start, parse_day, week_context
 
 WEEKDAYS = tuple(zip(calendar.day_abbr, calendar.day_name, strict=True))  # Monday first
 
@@ -58,6 +59,11 @@ def last_bookable_day(policy: BookingPolicy, today: date) -> date:
 
 def _day_name(day: date) -> str:
     """As the date filter's "D j M Y" gives it, without its formatter (a month has ~40)."""
+    return _day_name_in(day, translation.get_language())
+
+
+@lru_cache(maxsize=2048)
+def _day_name_in(day: date, language: str | None) -> str:
     return f"{WEEKDAYS_ABBR[day.weekday()]} {day.day} {MONTHS_3[day.month].title()} {day.year}"
 
 
@@ -123,25 +129,75 @@ def _nav(month: date, earliest: date, latest: date, first_day) -> dict:
     }
 
 
+class RememberedWeek:
+    """What a page of an educator's open times reads (a week source for `week_context`,
+    the month's day counts, the next open time), the same for every viewer in the same
+    minute and timezone who asks for the same day, so remembered as one entry under the
+    educator's schedule version (schedule_cache); the student's own marks are read on top,
+    for the week's slots only. Call `save()` when done.
+
+    `offered` is `selectors.offered_slots(...)` for the page, `scope` names it (the course
+    or the mentor page). Slots whose notice ran out since the minute began are dropped."""
+
+    def __init__(
+        self, offered, *, educator, policy, scope, asked, student=None, enrolled_in=None
+    ):  # fmt: skip
+        self.offered, self.policy = offered, policy
+        self.student, self.enrolled_in = student, enrolled_in
+        self.source = QuerysetWeekSource(selectors.bookable(offered))
+        zone = timezone.get_current_timezone_name()
+        parts = (scope, zone, educator.timezone, schedule_cache.minute(), asked)
+        self.remembered = schedule_cache.Remembered(educator.pk, parts)
+        self.answer, self.save = self.remembered.answer, self.remembered.save
+
+    def first_start(self):
+        return self.answer("first", self.source.first_start)
+
+    def exists(self) -> bool:
+        return self.answer("any", self.source.exists)
+
+    def starting_between(self, start, end) -> list:
+        slots = self.answer(("week", start, end), lambda: self.source.starting_between(start, end))
+        now = timezone.now()
+        earliest = now + timedelta(hours=self.policy.min_notice_hours)
+        slots = [slot for slot in slots if slot.starts_at > now and slot.starts_at >= earliest]
+        if self.student is not None:
+            selectors.mark_for_student(slots, self.student, enrolled_in=self.enrolled_in)
+        return slots
+
+    def day_counts(self, month: date) -> dict:
+        return self.answer(("days", month), lambda: _day_counts(self.offered, month))
+
+    def next_open_start(self, after):
+        return self.answer(("next", after), lambda: selectors.next_open_start(self.offered, after))
+
+
 def find_time_context(
-    request: HttpRequest, offered, *, policy: BookingPolicy, course=None, student=None,
-    waitlist_url: str = "",
+    request: HttpRequest, offered, *, educator, policy: BookingPolicy, course=None,
+    student=None, waitlist_url: str = "",
 ) -> dict:  # fmt: skip
     """The week of open times, the month it is in, and the date jump, for Book a Session
-    and a mentor's page. `offered` is `selectors.offered_slots(...)` for the page; full
-    days link to `waitlist_url` (students only: empty for others)."""
+    (given the `course`) and a mentor's page. `offered` is `selectors.offered_slots(...)`
+    for the page; full days link to `waitlist_url` (students only: empty for others)."""
     today = timezone.localdate()
     latest = last_bookable_day(policy, today)
     raw = request.POST.get("start") or request.GET.get("start")
     asked, notice = requested_day(
         raw, today=today, earliest=today, latest=latest, shows="the times start on"
     )
-    open_slots = selectors.bookable(offered, student=student)
-    week = week_context(asked, open_slots, course=course, latest=latest)
+    enrolled_in = None
+    if course is not None and student is not None:
+        enrolled_in = {course.pk} if getattr(course, "viewer_enrolled", False) else set()
+    source = RememberedWeek(
+        offered, educator=educator, policy=policy, student=student, enrolled_in=enrolled_in,
+        scope=("course", course.pk) if course is not None else ("mentor",), asked=asked,
+    )  # fmt: skip
+    week = week_context(asked, source, latest=latest)
     start, end = week["week_start"], week["week_end"]
     month = first_of_month(start)
-    counts = _day_counts(offered, month)
-    after_month = selectors.next_open_start(offered, day_start(next_month(month)))
+    counts = source.day_counts(month)
+    after_month = source.next_open_start(day_start(next_month(month)))
+    source.save()
     next_open = timezone.localdate(after_month) if after_month else None
     if not week["week_count"]:
         later = [day for day, (open_count, _) in sorted(counts.items()) if day > end and open_count]

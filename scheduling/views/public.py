@@ -124,6 +124,7 @@ def mentor_detail(request: HttpRequest, mentor_id: int) -> HttpResponse:
     week = find_time_context(
         request,
         selectors.offered_slots(educator=mentor, policy=policy),
+        educator=mentor,
         policy=policy,
         student=request.user if is_student else None,
         waitlist_url=f"{reverse('scheduling:waitlist')}?mentor={mentor.pk}" if is_student else "",

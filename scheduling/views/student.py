@@ -56,8 +56,8 @@ def book_session(request: HttpRequest, course_id: int) -> HttpResponse:
     offered = selectors.offered_slots(course=course, policy=policy)
     waitlist = f"{reverse('scheduling:waitlist')}?course={course.pk}"
     week = find_time_context(
-        request, offered, policy=policy, course=course, student=request.user,
-        waitlist_url=waitlist,
+        request, offered, educator=course.educator, policy=policy, course=course,
+        student=request.user, waitlist_url=waitlist,
     )  # fmt: skip
     return render(
         request,
