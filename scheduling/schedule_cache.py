@@ -86,11 +86,13 @@ class Remembered:
     answer, or computes it; `save()` stores what was computed (one set, on a miss only).
 
     `parts` must name everything the answers depend on besides the educator's schedule
-    (the page, the viewer's timezone, the minute, what the viewer asked for)."""
+    (the page, the viewer's timezone, the minute, what the viewer asked for). `version`:
+    the educator's schedule version, when the caller read it already."""
 
-    def __init__(self, educator_id: int, parts: tuple[Hashable, ...]):
+    def __init__(self, educator_id: int, parts: tuple[Hashable, ...], *, version: str = ""):
+        self.version = version or schedule_version(educator_id)
         digest = hashlib.md5(repr(parts).encode(), usedforsecurity=False).hexdigest()
-        self.key = f"schedule:{educator_id}:{schedule_version(educator_id)}:{digest}"
+        self.key = f"schedule:{educator_id}:{self.version}:{digest}"
         self.answers = cache.get(self.key) or {}
         self.computed = False
 

@@ -131,17 +131,21 @@ def next_open_start(slots: QuerySet[Slot], after: datetime) -> datetime | None:
     return later.values_list("starts_at", flat=True).first()
 
 
-def mark_for_student(slots: list[Slot], student: User, *, enrolled_in=None) -> list[Slot]:
-    """Set on slots read for every viewer what `bookable(..., student=)` annotates:
-    `requested` and `enrol_needed`. `enrolled_in`: the ids of the slots' courses the
-    student is in, when the caller knows them (a course's page); else they are read."""
-    ids = [slot.pk for slot in slots]
-    mine = Booking.objects.filter(student=student, slot_id__in=ids, status__in=ACTIVE_STATUSES)
-    requested = set(mine.values_list("slot_id", flat=True)) if ids else set()
-    if enrolled_in is None:
-        courses = {slot.course_id for slot in slots} - {None}
-        enrolled = Enrollment.objects.filter(student=student, course_id__in=courses)
-        enrolled_in = set(enrolled.values_list("course_id", flat=True)) if courses else set()
+def student_standing(student: User, educator_id: int) -> tuple[frozenset, frozenset]:
+    """The slots of the educator the student holds an active request for, and the
+    educator's courses they are enrolled in: what their marks on its times come from."""
+    mine = Booking.objects.filter(student=student, educator_id=educator_id).order_by()
+    enrolled = Enrollment.objects.filter(student=student, course__educator_id=educator_id)
+    return (
+        frozenset(mine.filter(status__in=ACTIVE_STATUSES).values_list("slot_id", flat=True)),
+        frozenset(enrolled.order_by().values_list("course_id", flat=True)),
+    )
+
+
+def mark_for_student(slots: list[Slot], standing: tuple[frozenset, frozenset]) -> list[Slot]:
+    """Set on slots read for every viewer what `bookable(..., student=)` annotates,
+    `requested` and `enrol_needed`, from the student's `student_standing`."""
+    requested, enrolled_in = standing
     for slot in slots:
         slot.requested = slot.pk in requested
         slot.enrol_needed = slot.course_id is not None and slot.course_id not in enrolled_in

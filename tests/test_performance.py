@@ -27,7 +27,7 @@ BUDGETS = {
     "floor": 1,
     # session, user, course with the enrolment, the educator's schedule version, what every
     # viewer sees remembered under it (first open slot, the week, its month), the student's
-    # requests in the week
+    # requests and enrolments with the educator, remembered under it too
     "booking_page": 6,
     # session, user, counts (the total too), page, open action items; seen-at only after a
     # change
@@ -35,8 +35,8 @@ BUDGETS = {
     "session_requests": 4,
     "availability": 4,
     # session, user, mentor with ratings, courses, schedule version, what every viewer sees,
-    # the student's requests and enrolments in the week
-    "mentor_page": 8,
+    # the student's requests and enrolments with the mentor (all three remembered)
+    "mentor_page": 7,
     # session, user, the seven grouped figures (scheduling/insights.py)
     "insights": 9,
     "api_course_slots": 5,

@@ -35,7 +35,7 @@ class Course(ChangesSchedule):
         return self.is_published or (user.is_authenticated and self.educator_id == user.pk)
 
 
-class Enrollment(models.Model):
+class Enrollment(ChangesSchedule):
     student = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrollments"
     )
@@ -50,3 +50,8 @@ class Enrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student} in {self.course}"
+
+    @property
+    def educator_id(self) -> int:
+        """The course's educator, whose remembered marks of this student it changes."""
+        return self.course.educator_id

@@ -13,7 +13,13 @@ from django.utils.dateformat import format as date_format
 from scheduling import selectors, services
 from scheduling.models import BookingPolicy
 from scheduling.tests.factories import BookingFactory, SlotFactory
-from scheduling.tests.test_schedule_cache import NEW_VERSION, REMEMBERED, REMEMBERING
+from scheduling.tests.test_schedule_cache import (
+    NEW_VERSION,
+    REMEMBERED,
+    REMEMBERING,
+    STUDENT_REMEMBERED,
+    STUDENT_REMEMBERING,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -145,13 +151,14 @@ def test_the_booking_page_with_its_month_has_constant_queries(
     """Slots every few days for years ahead cost no more queries than one."""
     for n in range(spread):
         SlotFactory(educator=course.educator, course=course, starts_at=at(2 + 4 * n, 10))
-    # The first view after a change: session, user, course, first open, week, the
-    # student's requests in it, month (2), and remembering what every viewer sees.
-    with django_assert_num_queries(8 + REMEMBERING + NEW_VERSION):
+    # The first view after a change: session, user, course, first open, week, month (2),
+    # remembering what every viewer sees and the student's requests and enrolments.
+    with django_assert_num_queries(7 + REMEMBERING + NEW_VERSION + STUDENT_REMEMBERING):
         page(enrolled, f"/course/{course.pk}/book-session")
-    with django_assert_num_queries(3 + REMEMBERED + 1):  # and the student's requests
+    with django_assert_num_queries(3 + REMEMBERED + STUDENT_REMEMBERED):  # a later view
         page(enrolled, f"/course/{course.pk}/book-session")
-    with django_assert_num_queries(7 + REMEMBERING):  # another day: the week, month (2)
+    # Another day: the week, month (2), remembered for that day.
+    with django_assert_num_queries(6 + REMEMBERING + STUDENT_REMEMBERED):
         page(enrolled, f"/course/{course.pk}/book-session", start=f"{timezone.localdate()}")
 
 

@@ -22,6 +22,8 @@ REMEMBERED = 2  # the educator's schedule version, then what is remembered under
 REMEMBERING = REMEMBERED + 5  # on a miss, the same gets, then storing (count, savepoint,
 # select, insert, release: one set of the database cache in a test's transaction)
 NEW_VERSION = 5  # the first view after a change makes the educator's new version (an add)
+STUDENT_REMEMBERED = 1  # a student's requests and enrolments with the educator
+STUDENT_REMEMBERING = 1 + 2 + 5  # on a miss: the get, reading both, storing them
 
 TOKEN = re.compile(r'(name="csrfmiddlewaretoken" value=|"X-CSRFToken": )"[^"]+"')
 
@@ -188,3 +190,13 @@ def test_the_course_slots_api_lists_nothing_that_starts_within_the_minute(
     client.force_login(student)
     rows = client.get(f"/api/availability/course/{course.pk}").json()["data"]
     assert [row["id"] for row in rows] == [later_on.pk] and soon.pk
+
+
+def test_an_enrolment_shows_at_once_on_the_mentor_page(client, student, course):
+    SlotFactory(educator=course.educator, course=course, starts_at=later(3))
+    client.force_login(student)
+    path = f"/mentors/{course.educator.pk}/"
+    before = html(client, path)
+    services.enroll(student=student, course=course)
+    after = html(client, path)
+    assert after != before and after == fresh(client, path)

@@ -16,7 +16,13 @@ from scheduling.tests.factories import (
     SlotFactory,
     StudentFactory,
 )
-from scheduling.tests.test_schedule_cache import NEW_VERSION, REMEMBERED, REMEMBERING
+from scheduling.tests.test_schedule_cache import (
+    NEW_VERSION,
+    REMEMBERED,
+    REMEMBERING,
+    STUDENT_REMEMBERED,
+    STUDENT_REMEMBERING,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -128,11 +134,11 @@ def test_booking_page_query_count_is_constant(as_student, student, rows, django_
     services.enroll(student=student, course=course)
     for _ in range(rows):
         SlotFactory(educator=course.educator, course=course)
-    # session, user, course (+ enrolled), first open, week, the student's requests in it, the
-    # month overview (its days, the next open time after it), what every viewer sees remembered
-    with django_assert_num_queries(8 + REMEMBERING + NEW_VERSION):
+    # session, user, course (+ enrolled), first open, week, the month overview (its days, the
+    # next open time after it), remembering what every viewer sees and the student's standing
+    with django_assert_num_queries(7 + REMEMBERING + NEW_VERSION + STUDENT_REMEMBERING):
         assert as_student.get(f"/course/{course.pk}/book-session").status_code == 200
-    with django_assert_num_queries(3 + REMEMBERED + 1):  # then: session, user, course, requests
+    with django_assert_num_queries(3 + REMEMBERED + STUDENT_REMEMBERED):  # then: from the cache
         assert as_student.get(f"/course/{course.pk}/book-session").status_code == 200
 
 
@@ -373,7 +379,7 @@ def test_week_of_a_given_start_has_constant_queries(
             starts_at=_day_after(2, 0) + timedelta(hours=3 * n),
         )
     start = f"{timezone.localdate() + timedelta(days=2)}"
-    # session, user, course (+ enrolled), week, the student's requests, month (2), remembering
-    with django_assert_num_queries(7 + REMEMBERING + NEW_VERSION):
+    # session, user, course (+ enrolled), week, month (2), remembering (and the standing)
+    with django_assert_num_queries(6 + REMEMBERING + NEW_VERSION + STUDENT_REMEMBERING):
         page = as_student.get(f"/course/{course.pk}/book-session", {"start": start})
     assert page.status_code == 200

@@ -139,11 +139,9 @@ class RememberedWeek:
     `offered` is `selectors.offered_slots(...)` for the page, `scope` names it (the course
     or the mentor page). Slots whose notice ran out since the minute began are dropped."""
 
-    def __init__(
-        self, offered, *, educator, policy, scope, asked, student=None, enrolled_in=None
-    ):  # fmt: skip
-        self.offered, self.policy = offered, policy
-        self.student, self.enrolled_in = student, enrolled_in
+    def __init__(self, offered, *, educator, policy, scope, asked, student=None):
+        self.offered, self.policy, self.student = offered, policy, student
+        self.educator_id = educator.pk
         self.source = QuerysetWeekSource(selectors.bookable(offered))
         zone = timezone.get_current_timezone_name()
         parts = (scope, zone, educator.timezone, schedule_cache.minute(), asked)
@@ -162,8 +160,18 @@ class RememberedWeek:
         earliest = now + timedelta(hours=self.policy.min_notice_hours)
         slots = [slot for slot in slots if slot.starts_at > now and slot.starts_at >= earliest]
         if self.student is not None:
-            selectors.mark_for_student(slots, self.student, enrolled_in=self.enrolled_in)
+            selectors.mark_for_student(slots, self.standing())
         return slots
+
+    def standing(self) -> tuple[frozenset, frozenset]:
+        """The student's requests and enrolments with this educator, remembered per
+        student under the same version (a booking or an enrolment forgets it)."""
+        student, educator_id = self.student, self.educator_id
+        parts = ("student", student.pk)
+        mine = schedule_cache.Remembered(educator_id, parts, version=self.remembered.version)
+        standing = mine.answer("standing", lambda: selectors.student_standing(student, educator_id))
+        mine.save()
+        return standing
 
     def day_counts(self, month: date) -> dict:
         return self.answer(("days", month), lambda: _day_counts(self.offered, month))
@@ -185,11 +193,8 @@ def find_time_context(
     asked, notice = requested_day(
         raw, today=today, earliest=today, latest=latest, shows="the times start on"
     )
-    enrolled_in = None
-    if course is not None and student is not None:
-        enrolled_in = {course.pk} if getattr(course, "viewer_enrolled", False) else set()
     source = RememberedWeek(
-        offered, educator=educator, policy=policy, student=student, enrolled_in=enrolled_in,
+        offered, educator=educator, policy=policy, student=student,
         scope=("course", course.pk) if course is not None else ("mentor",), asked=asked,
     )  # fmt: skip
     week = week_context(asked, source, latest=latest)
