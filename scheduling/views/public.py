@@ -18,15 +18,17 @@ from .month import find_time_context
 from .utils import group_by_day, paginate
 
 
-def _courses_for(request: HttpRequest):
-    """Published courses with their open-slot count and the viewer's enrolment."""
+def _courses_for(request: HttpRequest, *, counted: bool = True):
+    """Published courses with the viewer's enrolment and (`counted`) their open-slot count."""
     now = timezone.now()
-    courses = selectors.published_courses().annotate(
-        open_slots=Count(
-            "slots",
-            filter=Q(slots__withdrawn_at__isnull=True, slots__starts_at__gt=now),
+    courses = selectors.published_courses()
+    if counted:
+        courses = courses.annotate(
+            open_slots=Count(
+                "slots",
+                filter=Q(slots__withdrawn_at__isnull=True, slots__starts_at__gt=now),
+            )
         )
-    )
     if request.user.is_authenticated:
         mine = Enrollment.objects.filter(course=OuterRef("pk"), student=request.user)
         return courses.annotate(enrolled=Exists(mine))
@@ -118,7 +120,8 @@ def mentor_detail(request: HttpRequest, mentor_id: int) -> HttpResponse:
         pk=mentor_id,
         role=User.Role.EDUCATOR,
     )
-    courses = _courses_for(request).filter(educator=mentor).order_by("title")
+    # Listed by title only: counting each course's slots would read all of the mentor's.
+    courses = _courses_for(request, counted=False).filter(educator=mentor).order_by("title")
     is_student = request.user.is_authenticated and request.user.is_student
     policy = selectors.policy_of(mentor)
     week = find_time_context(
