@@ -45,5 +45,11 @@ class EnrollmentAdmin(admin.ModelAdmin):
     autocomplete_fields = ["student", "course"]
     date_hierarchy = "created_at"
 
+    def delete_queryset(self, request, queryset):
+        """Row by row, so each deletion forgets the educator's remembered marks of the
+        student (schedule_cache): a bulk delete would leave "Enrolled" showing."""
+        for enrollment in queryset.select_related("course"):
+            enrollment.delete()
+
 
 # ---------------------------------------------------------------- slots

@@ -9,6 +9,8 @@ from datetime import time, timedelta
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from scheduling import schedule_cache, services
@@ -198,5 +200,22 @@ def test_an_enrolment_shows_at_once_on_the_mentor_page(client, student, course):
     path = f"/mentors/{course.educator.pk}/"
     before = html(client, path)
     services.enroll(student=student, course=course)
+    after = html(client, path)
+    assert after != before and after == fresh(client, path)
+
+
+def test_enrolments_deleted_in_the_admin_show_at_once(client, student, staff, course):
+    SlotFactory(educator=course.educator, course=course, starts_at=later(3))
+    enrolment, _ = services.enroll(student=student, course=course)
+    client.force_login(student)
+    path = f"/mentors/{course.educator.pk}/"
+    before = html(client, path)
+    admin = Client()  # its own cookies: the admin's "deleted" message stays there
+    admin.force_login(staff)
+    answer = admin.post(
+        reverse("admin:scheduling_enrollment_changelist"),
+        {"action": "delete_selected", "_selected_action": [enrolment.pk], "post": "yes"},
+    )
+    assert answer.status_code == 302
     after = html(client, path)
     assert after != before and after == fresh(client, path)
