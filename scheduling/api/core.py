@@ -128,8 +128,8 @@ def page_response(
     The serializers give exactly the schema's fields, in its order, with JSON types
     (tests/api/test_list_bodies.py pins that the body equals the validated one).
     """
-    data, meta = paginate(items, serialize, page, **options)
-    return api.create_response(request, envelope(message, data, meta=meta), status=200)
+    rows, total = page_rows(items, page, **options)
+    return rows_response(request, message, rows, total, serialize, page)
 
 
 def rows_response(
