@@ -15,3 +15,9 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = DjangoUserAdmin.add_fieldsets + (
         ("Mentoring", {"fields": ("role", "field", "timezone")}),
     )
+
+    def delete_queryset(self, request, queryset):
+        """Row by row, so each deletion forgets what was remembered of the user's pages
+        (`User.delete`): a bulk delete would leave a mentor's page showing."""
+        for user in queryset:
+            user.delete()

@@ -8,6 +8,8 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from scheduling.schedule_cache import profile_changed
+
 
 def default_timezone() -> str:
     """New users start in the site's TIME_ZONE; they change it on their profile."""
@@ -69,6 +71,23 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name
+
+    # Saved on their own, these change nothing another page shows of the user.
+    NOT_SHOWN = frozenset({"last_login", "password", "requests_seen_at"})
+
+    def save(self, *args, **kwargs):
+        """An educator's name, timezone or profile is on their course and mentor pages,
+        which are remembered under their profile version: saving forgets it."""
+        super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or not self.NOT_SHOWN.issuperset(update_fields):
+            profile_changed(self.pk)
+
+    def delete(self, *args, **kwargs):
+        user_id = self.pk
+        deleted = super().delete(*args, **kwargs)
+        profile_changed(user_id)
+        return deleted
 
     @property
     def display_name(self) -> str:

@@ -51,12 +51,12 @@ def profile(name: str, request, args) -> None:
     if args.pyinstrument:
         from pyinstrument import Profiler
 
-        profiler = Profiler(interval=0.0001)
+        profiler = Profiler(interval=float(os.environ.get("PYI_INTERVAL", "0.0001")))
         profiler.start()
         for _ in range(args.repeat):
             request()
         profiler.stop()
-        print(profiler.output_text(unicode=False, show_all=False))
+        print(profiler.output_text(unicode=False, show_all=bool(os.environ.get("PYI_ALL"))))
         return
     profiler = cProfile.Profile()
     started = time.perf_counter()

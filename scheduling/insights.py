@@ -4,7 +4,9 @@ hours, and waitlist demand per weekly pattern.
 
 Seven grouped queries, whatever the amount of data (`tests` pin them); each figure is
 also a list of (label, value) rows, so the page draws a chart and a table from the same
-numbers and the CSV export writes them.
+numbers and the CSV export writes them. An educator's figures are remembered under their
+schedule version for the minute (`remembered_insights`): every booking, outcome, rating,
+slot, weekly pattern and waitlist entry saved forgets them.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import User
 
+from . import schedule_cache
 from .models import (
     Booking,
     BookingStatus,
@@ -204,6 +207,17 @@ def educator_insights(educator: User | None, *, now: datetime | None = None) -> 
         rating_count=overall["n"],
         answer_hours=answer_hours,
     )
+
+
+def remembered_insights(educator: User) -> Insights:
+    """`educator_insights`, remembered under the educator's schedule version: the same in
+    the same minute and timezone (what started before now, counted by local day)."""
+    zone = timezone.get_current_timezone_name()
+    parts = ("insights", zone, schedule_cache.minute())
+    figures = schedule_cache.Remembered(educator.pk, parts)
+    insights = figures.answer("insights", lambda: educator_insights(educator))
+    figures.save()
+    return insights
 
 
 def _pattern_label(row: dict) -> str:

@@ -5,10 +5,11 @@ counts and the same "next open time" for every student who opens them: building 
 querysets is most of such a page's cost. They are kept in the shared cache under the
 educator's *schedule version*, a token that every write touching what those pages show
 forgets (`schedule_changed`): a slot saved, deleted or its seats moved, a booking saved,
-the booking policy, a course. The model methods call it (`Slot.save`, `Booking.save`,
-`BookingPolicy.save`, `Course.save`, and their `delete`); the few queryset updates of those
-tables call it themselves. After a change the next reader makes a new token, so nothing
-remembered before it is ever read again: no seat count is stale.
+an enrolment, the booking policy, a course, a weekly pattern, a waitlist entry, a rating.
+The models that inherit `ChangesSchedule` call it from `save` and `delete`; the few
+queryset updates of those tables call it themselves. After a change the next reader
+makes a new token, so nothing remembered before it is ever read again: no seat count is
+stale.
 
 The token is forgotten at once, inside the writer's transaction: with the database cache
 (the default) that is part of the transaction, so readers see the change and the new
@@ -18,6 +19,11 @@ change visible.
 
 What also changes with time (a slot passing its notice) is keyed by the minute; the
 caller drops what the exact time no longer allows (`RememberedWeek` in views/month.py).
+
+What changes far less often (the educator's name and profile, a course, the policy, the
+ratings) also sits under a second token, the *profile version* (`profile_changed`
+forgets both): a course's page row and a mentor's profile are remembered under it, so
+a booking, which changes seats only, leaves them remembered.
 """
 
 from __future__ import annotations
@@ -34,20 +40,31 @@ from django.db import DEFAULT_DB_ALIAS, models, router, transaction
 from django.utils import timezone
 
 VERSION_KEY = "schedule-version:{}"
+PROFILE_KEY = "profile-version:{}"
+COURSE_PAGE_KEY = "course-page:{}"  # selectors.course_page_course, by course id
 REMEMBER_FOR = 120  # seconds; every key also names its minute, so this only bounds the size
 
 
-def _forget(educator_id: int) -> None:
-    cache.delete(VERSION_KEY.format(educator_id))
+def forget(*keys: str) -> None:
+    """Delete remembered entries (versions) now and, with a cache outside the database,
+    again when the writer's transaction commits (see the module's docstring)."""
+    cache.delete_many(keys)
+    if transaction.get_connection().in_atomic_block and not _in_the_database():
+        transaction.on_commit(partial(cache.delete_many, keys))
 
 
 def schedule_changed(educator_id: int | None) -> None:
-    """What the educator's open times look like changed: forget everything remembered."""
-    if educator_id is None:
-        return
-    _forget(educator_id)
-    if transaction.get_connection().in_atomic_block and not _in_the_database():
-        transaction.on_commit(partial(_forget, educator_id))
+    """What the educator's open times look like changed: forget what was remembered of
+    them (`Remembered` under the schedule version)."""
+    if educator_id is not None:
+        forget(VERSION_KEY.format(educator_id))
+
+
+def profile_changed(educator_id: int | None) -> None:
+    """The educator's profile, a course, the policy or the ratings changed: forget all
+    that was remembered of the educator, under both versions."""
+    if educator_id is not None:
+        forget(PROFILE_KEY.format(educator_id), VERSION_KEY.format(educator_id))
 
 
 def _in_the_database() -> bool:
@@ -59,14 +76,27 @@ def _in_the_database() -> bool:
     )
 
 
-def schedule_version(educator_id: int) -> str:
-    key = VERSION_KEY.format(educator_id)
-    token = cache.get(key)
+def _token(key: str, found: dict) -> str:
+    """The version `found` holds under `key`, or a new one (another reader may have made
+    it first: then theirs)."""
+    token = found.get(key)
     if token is None:
         token = uuid.uuid4().hex
         if not cache.add(key, token, None):
             token = cache.get(key) or token
     return token
+
+
+def schedule_version(educator_id: int) -> str:
+    key = VERSION_KEY.format(educator_id)
+    return _token(key, cache.get_many([key]))
+
+
+def versions(educator_id: int) -> tuple[str, str]:
+    """The educator's profile and schedule versions, read with one cache get."""
+    keys = PROFILE_KEY.format(educator_id), VERSION_KEY.format(educator_id)
+    found = cache.get_many(keys)
+    return _token(keys[0], found), _token(keys[1], found)
 
 
 def minute() -> str:
@@ -108,19 +138,56 @@ class Remembered:
             self.computed = False
 
 
+def remembered_by_key(key: str, *, educator_of: Callable, compute: Callable):
+    """An answer found by its own key (a course's page row, by the course) that shows one
+    educator's profile: remembered with their profile version and valid while it is the
+    same. Returns (answer, schedule version), the schedule version "" when none is kept
+    (it is made by whoever reads the schedule next); (None, "") when `educator_of()` finds
+    no educator (nothing is remembered then). One cache get, then one more for both
+    versions, when the answer is remembered.
+
+    On a miss the versions are read before the answer is computed: a change committed in
+    between forgets them, so what was computed is never read under a newer one. Whoever
+    changes the entry's link to its educator forgets `key` itself."""
+    entry = cache.get(key)
+    if entry is not None:
+        educator_id, profile, answer = entry
+        keys = PROFILE_KEY.format(educator_id), VERSION_KEY.format(educator_id)
+        found = cache.get_many(keys)
+        if found.get(keys[0]) == profile:
+            return answer, found.get(keys[1], "")
+    educator_id = educator_of()
+    if educator_id is None:
+        return None, ""
+    profile, schedule = versions(educator_id)
+    answer = compute()
+    cache.set(key, (educator_id, profile, answer), REMEMBER_FOR)
+    return answer, schedule
+
+
 class ChangesSchedule(models.Model):
     """A model whose rows change what an educator's open times look like (it has
-    `educator_id`): saving or deleting one forgets what was remembered of them."""
+    `educator_id`): saving or deleting one forgets what was remembered of them
+    (`changes_profile`: of the educator's profile too)."""
+
+    changes_profile = False
 
     class Meta:
         abstract = True
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        schedule_changed(self.educator_id)
+        forget(*self.forgets())
 
     def delete(self, *args, **kwargs):
-        educator_id = self.educator_id
+        keys = self.forgets()
         deleted = super().delete(*args, **kwargs)
-        schedule_changed(educator_id)
+        forget(*keys)
         return deleted
+
+    def forgets(self) -> list[str]:
+        """The versions (and entries) a change of this row forgets."""
+        keys = [VERSION_KEY.format(self.educator_id)]
+        if self.changes_profile:
+            keys.append(PROFILE_KEY.format(self.educator_id))
+        return keys

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts.models import User
 
+from . import schedule_cache
 from .models import (
     ACTIVE_STATUSES,
     OUTCOME_STATUSES,
@@ -167,18 +168,23 @@ def _student_marks(student: User) -> dict:
     }
 
 
-def course_page_course(course_id: int, *, viewer: User) -> Course | None:
+def course_page_course(course_id: int) -> Course | None:
     """The course with `educator` and `educator.booking_policy` loaded (the booking page
-    reads all three on every GET and POST), and `viewer_enrolled` for a logged-in viewer;
-    None when there is no such course."""
-    courses = Course.objects.select_related("educator__booking_policy")
-    if viewer.is_authenticated:
-        courses = courses.annotate(
-            viewer_enrolled=Exists(
-                Enrollment.objects.filter(course=OuterRef("pk"), student_id=viewer.pk)
-            )
-        )
-    return courses.filter(pk=course_id).first()
+    reads all three on every GET and POST), remembered under the educator's profile
+    version (a course, its educator or the policy saved forgets it); None when there is no
+    such course. `schedule_version` on it is the educator's schedule version read with it
+    ("" when there is none yet), for the page's other remembered answers."""
+    courses = Course.objects.filter(pk=course_id)
+    course, version = schedule_cache.remembered_by_key(
+        schedule_cache.COURSE_PAGE_KEY.format(course_id),
+        educator_of=lambda: courses.values_list("educator_id", flat=True).first(),
+        compute=lambda: (
+            courses.select_related("educator__booking_policy").defer("educator__password").first()
+        ),
+    )
+    if course is not None:
+        course.schedule_version = version
+    return course
 
 
 def slot_to_book(slot_id: int, *, course_id: int | None = None, educator_id: int | None = None):

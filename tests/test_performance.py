@@ -25,27 +25,31 @@ ROOT = Path(__file__).resolve().parent.parent
 # Queries per request on a data set bigger than a page: a query per row would blow these.
 BUDGETS = {
     "floor": 1,
-    # session, user, course with the enrolment, the educator's schedule version, what every
-    # viewer sees remembered under it (first open slot, the week, its month), the student's
-    # requests and enrolments with the educator, remembered under it too
+    # session, user, the course with its educator and policy (remembered), the educator's
+    # profile and schedule versions (one get), what every viewer sees remembered under it
+    # (first open slot, the week, its month), the student's requests and enrolments with
+    # the educator, remembered under it too
     "booking_page": 6,
     # session, user, counts (the total too), page, open action items; seen-at only after a
     # change
     "my_requests": 5,
     "session_requests": 4,
     "availability": 4,
-    # session, user, mentor with ratings, courses, schedule version, what every viewer sees,
-    # the student's requests and enrolments with the mentor (all three remembered)
-    "mentor_page": 7,
-    # session, user, the seven grouped figures (scheduling/insights.py)
-    "insights": 9,
+    # session, user, the mentor's profile and schedule versions (one get), the mentor with
+    # ratings and courses, what every viewer sees, the student's requests and enrolments
+    # with the mentor (all three remembered)
+    "mentor_page": 6,
+    # session, user, the educator's schedule version, the seven grouped figures remembered
+    # under it (scheduling/insights.py)
+    "insights": 4,
     "api_course_slots": 5,
     "get_session": 2,
-    # session, user, course, the form's slot; in the transaction: policy, the slot locked
-    # (with educator, course, enrolment), clashes, booking, seat, history, notification,
-    # email, its task, forgetting the educator's remembered open times (the booking's row
-    # and the seat's update each forget: two deletes from the cache table); 17 on SQLite,
-    # where BEGIN IMMEDIATE is the lock and the student's row lock is left out
+    # session, user, the course (remembered) and the educator's versions, the form's slot;
+    # in the transaction: policy, the slot locked (with educator, course, enrolment),
+    # clashes, booking, seat, history, notification, email, its task, forgetting the
+    # educator's remembered open times (one delete from the cache table, with the booking's
+    # row); 17 on SQLite, where BEGIN IMMEDIATE is the lock and the student's row lock is
+    # left out
     "booking_post": 18,
 }
 

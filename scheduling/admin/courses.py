@@ -35,6 +35,12 @@ class CourseAdmin(admin.ModelAdmin):
     def enrolled(self, course) -> int:
         return course.enrolled_count
 
+    def delete_queryset(self, request, queryset):
+        """Row by row, so each deletion forgets the remembered course and mentor pages
+        (`Course.delete`): a bulk delete would leave the course bookable for a while."""
+        for course in queryset:
+            course.delete()
+
 
 @admin.register(Enrollment)
 class EnrollmentAdmin(admin.ModelAdmin):

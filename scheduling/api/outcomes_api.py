@@ -215,7 +215,7 @@ def reply_feedback(request: HttpRequest, requestId: int, payload: ReplyIn):
 )
 def educator_insights(request: HttpRequest):
     require_role(request, "educator")
-    data = insights.educator_insights(request.user)
+    data = insights.remembered_insights(request.user)
     body = {
         "held": data.held,
         "attended": data.attended,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from ..schedule_cache import ChangesSchedule
+from ..schedule_cache import COURSE_PAGE_KEY, ChangesSchedule
 
 MIN_CAPACITY = 1
 MAX_CAPACITY = 50
@@ -29,6 +29,12 @@ class Course(ChangesSchedule):
 
     def __str__(self) -> str:
         return self.title
+
+    changes_profile = True
+
+    def forgets(self) -> list[str]:
+        # Its page row too: it names the educator, which may change.
+        return [*super().forgets(), COURSE_PAGE_KEY.format(self.pk)]
 
     def is_visible_to(self, user) -> bool:
         """Published courses are everyone's to see; an unpublished one only its educator's."""

@@ -27,6 +27,8 @@ POLICY_LIMITS = {
 class BookingPolicy(ChangesSchedule):
     """An educator's booking rules; an educator without a row has the defaults below."""
 
+    changes_profile = True  # the course and mentor pages remember it with the educator
+
     educator = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="booking_policy"
     )
@@ -107,8 +109,9 @@ DEFAULT_HORIZON_WEEKS = 4
 MAX_HORIZON_WEEKS = 12
 
 
-class WeeklyPattern(models.Model):
-    """Weekly hours in the educator's own zone; the services publish its slots ahead."""
+class WeeklyPattern(ChangesSchedule):
+    """Weekly hours in the educator's own zone; the services publish its slots ahead.
+    Insights name them (waitlist demand per pattern): saving one forgets the figures."""
 
     educator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="weekly_patterns"
@@ -180,8 +183,9 @@ class WaitlistStatus(models.TextChoices):
     LEFT = "left", "Left"
 
 
-class WaitlistEntry(models.Model):
-    """A student waiting for a seat in a full slot; first come, first offered."""
+class WaitlistEntry(ChangesSchedule):
+    """A student waiting for a seat in a full slot; first come, first offered. Insights
+    count the waiting (demand per pattern): saving one forgets the figures."""
 
     Status = WaitlistStatus
 
@@ -213,3 +217,9 @@ class WaitlistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student} waiting for {self.slot} ({self.get_status_display()})"
+
+    @property
+    def educator_id(self) -> int:
+        """The slot's educator, whose insights count the waiting (the services that save
+        an entry have its slot at hand and set it, so this reads nothing more)."""
+        return self.slot.educator_id

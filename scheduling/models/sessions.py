@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from ..schedule_cache import ChangesSchedule
 from .bookings import Booking
 
 NOTE_MAX_LENGTH = 5000
@@ -83,9 +84,12 @@ FEEDBACK_COMMENT_MAX_LENGTH = 2000
 PUBLIC_RATINGS_MIN = 3  # a mentor's page shows the average from this many ratings on
 
 
-class SessionFeedback(models.Model):
+class SessionFeedback(ChangesSchedule):
     """The student's rating of a held session (one per booking), and the educator's
-    private reply. The comment and the reply are for the two of them only."""
+    private reply. The comment and the reply are for the two of them only. A mentor's
+    page shows the ratings' count and average: it is remembered until one is saved."""
+
+    changes_profile = True
 
     booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="feedback")
     rating = models.PositiveSmallIntegerField()
@@ -106,6 +110,11 @@ class SessionFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rating}/5 for booking {self.booking_id}"
+
+    @property
+    def educator_id(self) -> int:
+        """The booking's educator, whose mentor page shows the ratings."""
+        return self.booking.educator_id
 
     @property
     def editable_until(self):

@@ -46,7 +46,7 @@ def _transition(
     _record_event(booking, actor=actor, from_status=from_status, note=note)
     freed = from_status in ACTIVE_STATUSES and to not in ACTIVE_STATUSES
     if freed:
-        _move_seats(booking.slot_id, -1, educator_id=booking.educator_id)
+        _move_seats(booking.slot_id, -1, forgotten=True)  # booking.save forgot, in this transaction
         booking.slot.seats_taken = max(booking.slot.seats_taken - 1, 0)
     notifications.booking_changed(booking, actor=actor, from_status=from_status)
     if freed and not booking.slot.is_withdrawn:

@@ -115,11 +115,17 @@ def _clashing_slot_ids(student: User, starts_at: datetime, ends_at: datetime) ->
     )
 
 
-def _move_seats(slot_id: int, by: int, *, educator_id: int | None = None) -> None:
+def _move_seats(
+    slot_id: int, by: int, *, educator_id: int | None = None, forgotten: bool = False
+) -> None:
     """Take (+1) or give back (-1) a seat of a locked slot; the table's constraints refuse
     a count outside 0..capacity (IntegrityError). `educator_id`: the slot's, when the
-    caller knows it (else it is read), whose remembered open times are forgotten."""
+    caller knows it (else it is read), whose remembered open times are forgotten, unless
+    the caller's transaction `forgotten` them already (a booking's row saved in it: one
+    forget holds for the whole transaction, see schedule_cache)."""
     Slot.objects.filter(pk=slot_id).update(seats_taken=F("seats_taken") + by)
+    if forgotten:
+        return
     if educator_id is None:
         educator_id = Slot.objects.filter(pk=slot_id).values_list("educator", flat=True).first()
     schedule_changed(educator_id)
@@ -160,7 +166,7 @@ def _create_booking(*, student: User, slot: Slot, message: str, actor: User | No
             meeting_link=slot.meeting_link if auto else "",
             decided_at=now if auto else None,
         )
-        _move_seats(slot.pk, +1, educator_id=slot.educator_id)
+        _move_seats(slot.pk, +1, forgotten=True)  # Booking.save forgot, in this transaction
     except IntegrityError as exc:
         # The constraints caught what the checks missed; raising rolls the whole
         # transaction back, so no savepoint is needed.

@@ -16,6 +16,7 @@ from accounts.models import User
 from .. import errors
 from ..errors import BookingError
 from ..models import OUTCOME_STATUSES, Booking, Outcome
+from ..schedule_cache import schedule_changed
 from .checks import _lock_booking, _record_event
 
 OUTCOME_NOTES = {
@@ -55,6 +56,7 @@ def booking_mark_outcome(*, booking: Booking, by: User, outcome: str) -> Booking
             )
         for name, value in fields.items():
             setattr(booking, name, value)
+        schedule_changed(booking.educator_id)  # an update, not a save: the insights count it
         _record_event(booking, actor=by, from_status=booking.status, note=OUTCOME_NOTES[outcome])
     return booking
 

@@ -77,6 +77,7 @@ def waitlist_leave(*, student: User, slot: Slot) -> WaitlistEntry:
         )
         if entry is None:
             raise BookingError(errors.NOT_FOUND, errors.WAITLIST_NOT_ON)
+        entry.slot = slot
         entry.status = WaitlistStatus.LEFT
         entry.resolved_at = timezone.now()
         entry.save(update_fields=["status", "resolved_at"])
@@ -113,6 +114,7 @@ def waitlist_offer_seats(*, slot_id: int) -> int:
             )
             if entry is None:
                 break
+            entry.slot = slot
             free = User.objects.select_for_update(skip_locked=True).filter(pk=entry.student_id)
             if skip_locked and not list(free.values_list("pk")):
                 break  # the student is busy right now; the periodic task tries again

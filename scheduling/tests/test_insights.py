@@ -12,8 +12,15 @@ from django.utils import timezone
 
 from scheduling import insights, services
 from scheduling.models import Booking, SessionFeedback, Slot
-from scheduling.tests.factories import BookingFactory, EducatorFactory, SlotFactory
+from scheduling.tests.factories import (
+    BookingFactory,
+    EducatorFactory,
+    SlotFactory,
+    StudentFactory,
+)
 from scheduling.tests.test_outcomes import held
+from scheduling.tests.test_schedule_cache import NEW_VERSION, REMEMBERED, REMEMBERING, fresh
+from scheduling.tests.test_schedule_cache import html as page_html
 
 pytestmark = pytest.mark.django_db
 
@@ -74,11 +81,49 @@ def test_the_page_has_constant_queries(client, educator, size, django_assert_num
         known_data(educator)
     assert Slot.objects.filter(educator=educator).count() >= 5 * size
     client.force_login(educator)
-    # session, user, held per day, marks, ratings per month, overall, answers, busy, waitlist
-    with django_assert_num_queries(9):
+    # session, user, held per day, marks, ratings per month, overall, answers, busy, waitlist,
+    # and remembering the figures
+    with django_assert_num_queries(9 + REMEMBERING + NEW_VERSION):
         page = client.get("/educator/insights")
     html = page.content.decode()
     assert "Sessions held per week" in html and "<svg" in html and "<table" in html
+    with django_assert_num_queries(2 + REMEMBERED):  # then: session, user, the figures
+        assert client.get("/educator/insights").status_code == 200
+
+
+def _full_slot(educator):
+    slot = SlotFactory(educator=educator, capacity=1)
+    BookingFactory(slot=slot)
+    return slot
+
+
+CHANGES = {
+    "a session is marked attended": lambda educator, sessions, full: services.booking_mark_outcome(
+        booking=sessions[3], by=educator, outcome="attended"
+    ),
+    "a held session is rated": lambda educator, sessions, full: services.feedback_give(
+        booking=services.booking_complete(booking=sessions[3], by=educator),
+        by=sessions[3].student,
+        rating=1,
+    ),
+    "a student joins a waitlist": lambda educator, sessions, full: services.waitlist_join(
+        student=StudentFactory(), slot=full
+    ),
+    "a new request": lambda educator, sessions, full: BookingFactory(
+        slot=SlotFactory(educator=educator)
+    ),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_every_change_shows_at_once_on_the_insights_page(client, educator, change):
+    sessions, full = known_data(educator), _full_slot(educator)
+    client.force_login(educator)
+    before = page_html(client, "/educator/insights")
+    assert page_html(client, "/educator/insights") == before  # remembered
+    CHANGES[change](educator, sessions, full)
+    after = page_html(client, "/educator/insights")
+    assert after != before and after == fresh(client, "/educator/insights")
 
 
 def test_staff_read_every_educators_insights_in_the_admin(client, educator, staff):

@@ -14,7 +14,10 @@ from scheduling import selectors, services
 from scheduling.models import BookingPolicy
 from scheduling.tests.factories import BookingFactory, SlotFactory
 from scheduling.tests.test_schedule_cache import (
+    NEW_PROFILE,
     NEW_VERSION,
+    OWN_REMEMBERED,
+    OWN_REMEMBERING,
     REMEMBERED,
     REMEMBERING,
     STUDENT_REMEMBERED,
@@ -151,14 +154,16 @@ def test_the_booking_page_with_its_month_has_constant_queries(
     """Slots every few days for years ahead cost no more queries than one."""
     for n in range(spread):
         SlotFactory(educator=course.educator, course=course, starts_at=at(2 + 4 * n, 10))
-    # The first view after a change: session, user, course, first open, week, month (2),
-    # remembering what every viewer sees and the student's requests and enrolments.
-    with django_assert_num_queries(7 + REMEMBERING + NEW_VERSION + STUDENT_REMEMBERING):
+    # The first view after a change: session, user, first open, week, month (2), remembering
+    # the course, what every viewer sees and the student's requests and enrolments.
+    with django_assert_num_queries(
+        6 + OWN_REMEMBERING + REMEMBERING + NEW_VERSION + NEW_PROFILE + STUDENT_REMEMBERING
+    ):
         page(enrolled, f"/course/{course.pk}/book-session")
-    with django_assert_num_queries(3 + REMEMBERED + STUDENT_REMEMBERED):  # a later view
-        page(enrolled, f"/course/{course.pk}/book-session")
+    with django_assert_num_queries(2 + OWN_REMEMBERED + REMEMBERED + STUDENT_REMEMBERED):
+        page(enrolled, f"/course/{course.pk}/book-session")  # a later view
     # Another day: the week, month (2), remembered for that day.
-    with django_assert_num_queries(6 + REMEMBERING + STUDENT_REMEMBERED):
+    with django_assert_num_queries(5 + OWN_REMEMBERED + REMEMBERING + STUDENT_REMEMBERED):
         page(enrolled, f"/course/{course.pk}/book-session", start=f"{timezone.localdate()}")
 
 
@@ -168,9 +173,10 @@ def test_the_mentor_page_and_the_calendar_month_have_constant_queries(
 ):
     for n in range(spread):
         SlotFactory(educator=educator, starts_at=at(2 + 4 * n, 10))
-    with django_assert_num_queries(6 + REMEMBERING + NEW_VERSION):  # mentor, courses,
-        page(client, f"/mentors/{educator.pk}/")  # first open, week, month (2)
-    with django_assert_num_queries(2 + REMEMBERED):
+    # First open, week, month (2), remembering the mentor and courses and what all see.
+    with django_assert_num_queries(4 + OWN_REMEMBERING + REMEMBERING + NEW_VERSION + NEW_PROFILE):
+        page(client, f"/mentors/{educator.pk}/")
+    with django_assert_num_queries(OWN_REMEMBERED + REMEMBERED):
         page(client, f"/mentors/{educator.pk}/")
     client.force_login(educator)
     with django_assert_num_queries(4):  # session, user, the week's slots, the month

@@ -14,8 +14,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from scheduling import schedule_cache, services
-from scheduling.models import Slot
-from scheduling.tests.factories import BookingFactory, SlotFactory, StudentFactory
+from scheduling.models import Course, Slot
+from scheduling.tests.factories import (
+    BookingFactory,
+    CourseFactory,
+    EducatorFactory,
+    SlotFactory,
+    StudentFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,8 +30,12 @@ REMEMBERED = 2  # the educator's schedule version, then what is remembered under
 REMEMBERING = REMEMBERED + 5  # on a miss, the same gets, then storing (count, savepoint,
 # select, insert, release: one set of the database cache in a test's transaction)
 NEW_VERSION = 5  # the first view after a change makes the educator's new version (an add)
+NEW_PROFILE = 5  # and after a change of the profile (or at first) its profile version too
 STUDENT_REMEMBERED = 1  # a student's requests and enrolments with the educator
 STUDENT_REMEMBERING = 1 + 2 + 5  # on a miss: the get, reading both, storing them
+OWN_REMEMBERED = 1  # the page's own entry: the course (its educator, the policy) or the mentor
+OWN_REMEMBERING = 1 + 2 + 5  # on a miss: the get, the two reads, storing them (course: its
+# educator's id, then the course; mentor page: the mentor with ratings, then the courses)
 
 TOKEN = re.compile(r'(name="csrfmiddlewaretoken" value=|"X-CSRFToken": )"[^"]+"')
 
@@ -94,7 +104,13 @@ CHANGES = {
         end_time=time(15),
     ),
     "the slot row is deleted": lambda slot, other: Slot.objects.get(pk=slot.pk).delete(),
+    "the educator renames themself": lambda slot, other: rename(slot.educator),
 }
+
+
+def rename(user) -> None:
+    user.first_name, user.last_name = "Renamed", "Educator"
+    user.save()
 
 
 @pytest.mark.parametrize("change", CHANGES)
@@ -112,9 +128,16 @@ def test_every_change_shows_at_once_on_the_booking_page(booking_page, course, ch
     assert after == fresh(client, path, start=start)
 
 
-@pytest.mark.parametrize("change", ["another student books the last seat", "a new slot"])
-def test_every_change_shows_at_once_on_the_mentor_page(client, educator, change):
-    slot = SlotFactory(educator=educator, starts_at=later(3))
+@pytest.mark.parametrize(
+    "change",
+    [
+        *("another student books the last seat", "a new slot", "the notice grows past it"),
+        *("the course is renamed", "the educator renames themself"),
+    ],
+)
+def test_every_change_shows_at_once_on_the_mentor_page(client, course, change):
+    educator = course.educator
+    slot = SlotFactory(educator=educator, course=course, starts_at=later(3))
     other = SlotFactory(educator=educator, starts_at=later(3, 16))
     path = f"/mentors/{educator.pk}/"
     before = html(client, path)
@@ -204,18 +227,66 @@ def test_an_enrolment_shows_at_once_on_the_mentor_page(client, student, course):
     assert after != before and after == fresh(client, path)
 
 
+def admin_deletes(staff, changelist: str, pk: int) -> None:
+    """Staff tick the row and run "Delete selected" (the admin's bulk delete)."""
+    admin = Client()  # its own cookies: the admin's "deleted" message stays there
+    admin.force_login(staff)
+    answer = admin.post(
+        reverse(changelist), {"action": "delete_selected", "_selected_action": [pk], "post": "yes"}
+    )
+    assert answer.status_code == 302
+
+
 def test_enrolments_deleted_in_the_admin_show_at_once(client, student, staff, course):
     SlotFactory(educator=course.educator, course=course, starts_at=later(3))
     enrolment, _ = services.enroll(student=student, course=course)
     client.force_login(student)
     path = f"/mentors/{course.educator.pk}/"
     before = html(client, path)
-    admin = Client()  # its own cookies: the admin's "deleted" message stays there
-    admin.force_login(staff)
-    answer = admin.post(
-        reverse("admin:scheduling_enrollment_changelist"),
-        {"action": "delete_selected", "_selected_action": [enrolment.pk], "post": "yes"},
-    )
-    assert answer.status_code == 302
+    admin_deletes(staff, "admin:scheduling_enrollment_changelist", enrolment.pk)
     after = html(client, path)
     assert after != before and after == fresh(client, path)
+
+
+def test_a_course_given_to_another_educator_shows_them_at_once(booking_page, course):
+    client, path = booking_page
+    SlotFactory(educator=course.educator, course=course, starts_at=later(3))
+    before = html(client, path)
+    assert course.educator.display_name in before
+    newcomer = EducatorFactory(first_name="Newly", last_name="Assigned")
+    course.educator = newcomer
+    course.save()
+    after = html(client, path)
+    assert "Newly Assigned" in after and after == fresh(client, path)
+
+
+def test_a_course_deleted_in_the_admin_is_gone_at_once(client, student, staff):
+    course = CourseFactory()
+    services.enroll(student=student, course=course)
+    enrolment_free = CourseFactory(educator=course.educator)
+    client.force_login(student)
+    path = f"/course/{enrolment_free.pk}/book-session"
+    assert client.get(path).status_code == 200  # remembered
+    admin_deletes(staff, "admin:scheduling_course_changelist", enrolment_free.pk)
+    assert not Course.objects.filter(pk=enrolment_free.pk).exists()
+    assert client.get(path).status_code == 404
+    mentor_page = html(client, f"/mentors/{course.educator.pk}/")
+    assert enrolment_free.title not in mentor_page and course.title in mentor_page
+
+
+def test_an_educator_deleted_in_the_admin_has_no_page_at_once(client, staff):
+    educator = EducatorFactory()
+    path = f"/mentors/{educator.pk}/"
+    assert client.get(path).status_code == 200  # remembered
+    admin_deletes(staff, "admin:accounts_user_changelist", educator.pk)
+    assert client.get(path).status_code == 404
+
+
+def test_logging_in_keeps_what_is_remembered(client, educator, django_assert_num_queries):
+    """Only what the pages show forgets: a login saves `last_login` alone."""
+    SlotFactory(educator=educator, starts_at=later(3))
+    path = f"/mentors/{educator.pk}/"
+    html(client, path)
+    Client().force_login(educator)
+    with django_assert_num_queries(OWN_REMEMBERED + REMEMBERED):
+        html(client, path)

@@ -8,39 +8,39 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from scheduling import selectors
+from scheduling import schedule_cache, selectors
 from scheduling.models import BookingPolicy, Course, Enrollment, Slot
 from scheduling.tests.factories import CourseFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def _same(fast, orm) -> None:
+def _same(fast, orm, *, deferred=frozenset()) -> None:
     assert type(fast) is type(orm)
     for field in type(orm)._meta.concrete_fields:
+        if field.attname in deferred:
+            assert field.attname not in fast.__dict__  # not read, nor kept in the cache
+            continue
         assert getattr(fast, field.attname) == getattr(orm, field.attname), field.name
         assert type(getattr(fast, field.attname)) is type(getattr(orm, field.attname))
     assert fast._state.adding is False and fast._state.db == orm._state.db
 
 
 @pytest.mark.parametrize("with_policy", [True, False])
-@pytest.mark.parametrize("enrolled", [True, False])
-def test_the_course_page_course_reads_as_select_related_reads_it(
-    educator, student, with_policy, enrolled
-):
+def test_the_course_page_course_reads_as_select_related_reads_it(educator, with_policy):
     course = CourseFactory(educator=educator, description="Graphs.\nAnd trees.")
     if with_policy:
         BookingPolicy.objects.create(educator=educator, min_notice_hours=5, daily_max=2)
-    if enrolled:
-        Enrollment.objects.create(student=student, course=course)
     orm = Course.objects.select_related("educator__booking_policy").get(pk=course.pk)
+    selectors.course_page_course(course.pk)  # remembered
     with CaptureQueriesContext(connection) as queries:
-        fast = selectors.course_page_course(course.pk, viewer=student)
+        fast = selectors.course_page_course(course.pk)
         _same(fast, orm)
-        _same(fast.educator, orm.educator)
+        _same(fast.educator, orm.educator, deferred={"password"})
         policy = selectors.policy_of(fast.educator)
-        assert fast.viewer_enrolled is enrolled
-    assert len(queries) == 1  # educator and policy (or its absence) came with the course
+    # Only the cache: the course's entry, its educator's schedule version.
+    assert len(queries) == 2 and all("mentoring_cache" in q["sql"] for q in queries)
+    assert fast.schedule_version == schedule_cache.schedule_version(educator.pk)
     if with_policy:
         _same(policy, orm.educator.booking_policy)
         assert policy.educator is fast.educator
@@ -50,15 +50,9 @@ def test_the_course_page_course_reads_as_select_related_reads_it(
             fast.educator.booking_policy  # noqa: B018 - as select_related leaves it
 
 
-def test_an_anonymous_viewer_gets_no_enrolment_mark(educator):
-    course = CourseFactory(educator=educator)
-    fast = selectors.course_page_course(course.pk, viewer=AnonymousUser())
-    assert fast.pk == course.pk and not hasattr(fast, "viewer_enrolled")
-
-
 @pytest.mark.parametrize("course_id", [987654, 2**63, 10**20, -(2**63) - 1])
 def test_no_such_course_is_none(student, course_id):
-    assert selectors.course_page_course(course_id, viewer=student) is None
+    assert selectors.course_page_course(course_id) is None
 
 
 @pytest.mark.parametrize("path", ["/course/{}/book-session", "/course/{}/enroll"])
@@ -321,7 +315,6 @@ def test_availability_tabs_read_as_educator_slots_reads_them(educator, other_edu
 
 
 def test_the_course_a_slot_list_shows_reads_who_may_see_it(educator, other_educator, student):
-    from django.contrib.auth.models import AnonymousUser
 
     published = CourseFactory(educator=educator, is_published=True)
     draft = CourseFactory(educator=educator, is_published=False)

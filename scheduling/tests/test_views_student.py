@@ -17,7 +17,10 @@ from scheduling.tests.factories import (
     StudentFactory,
 )
 from scheduling.tests.test_schedule_cache import (
+    NEW_PROFILE,
     NEW_VERSION,
+    OWN_REMEMBERED,
+    OWN_REMEMBERING,
     REMEMBERED,
     REMEMBERING,
     STUDENT_REMEMBERED,
@@ -134,11 +137,13 @@ def test_booking_page_query_count_is_constant(as_student, student, rows, django_
     services.enroll(student=student, course=course)
     for _ in range(rows):
         SlotFactory(educator=course.educator, course=course)
-    # session, user, course (+ enrolled), first open, week, the month overview (its days, the
-    # next open time after it), remembering what every viewer sees and the student's standing
-    with django_assert_num_queries(7 + REMEMBERING + NEW_VERSION + STUDENT_REMEMBERING):
+    # session, user, first open, week, the month overview (its days, the next open time after
+    # it), remembering the course, what every viewer sees and the student's standing
+    with django_assert_num_queries(
+        6 + OWN_REMEMBERING + REMEMBERING + NEW_VERSION + NEW_PROFILE + STUDENT_REMEMBERING
+    ):
         assert as_student.get(f"/course/{course.pk}/book-session").status_code == 200
-    with django_assert_num_queries(3 + REMEMBERED + STUDENT_REMEMBERED):  # then: from the cache
+    with django_assert_num_queries(2 + OWN_REMEMBERED + REMEMBERED + STUDENT_REMEMBERED):
         assert as_student.get(f"/course/{course.pk}/book-session").status_code == 200
 
 
@@ -379,7 +384,9 @@ def test_week_of_a_given_start_has_constant_queries(
             starts_at=_day_after(2, 0) + timedelta(hours=3 * n),
         )
     start = f"{timezone.localdate() + timedelta(days=2)}"
-    # session, user, course (+ enrolled), week, month (2), remembering (and the standing)
-    with django_assert_num_queries(6 + REMEMBERING + NEW_VERSION + STUDENT_REMEMBERING):
+    # session, user, week, month (2), remembering (the course, the week, the standing)
+    with django_assert_num_queries(
+        5 + OWN_REMEMBERING + REMEMBERING + NEW_VERSION + NEW_PROFILE + STUDENT_REMEMBERING
+    ):
         page = as_student.get(f"/course/{course.pk}/book-session", {"start": start})
     assert page.status_code == 200

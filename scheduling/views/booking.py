@@ -19,7 +19,7 @@ from ..models import BookingStatus, Course, Enrollment
 
 def visible_course(request: HttpRequest, course_id: int) -> Course:
     """Published courses for everyone; an unpublished one only for its educator."""
-    course = selectors.course_page_course(course_id, viewer=request.user)
+    course = selectors.course_page_course(course_id)
     if course is None or not course.is_visible_to(request.user):
         raise Http404("No such course.")
     return course
@@ -28,9 +28,6 @@ def visible_course(request: HttpRequest, course_id: int) -> Course:
 def is_enrolled(user, course: Course) -> bool:
     if not user.is_authenticated:
         return False
-    known = getattr(course, "viewer_enrolled", None)
-    if known is not None:
-        return known
     return Enrollment.objects.filter(student=user, course=course).exists()
 
 

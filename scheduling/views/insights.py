@@ -9,12 +9,12 @@ from django.shortcuts import render
 
 from accounts.decorators import educator_required
 
-from ..insights import educator_insights
+from ..insights import educator_insights, remembered_insights
 
 
 def insights_context(educator) -> dict:
     """What templates/scheduling/educator/insights.html shows; `None`: every educator."""
-    insights = educator_insights(educator)
+    insights = educator_insights(None) if educator is None else remembered_insights(educator)
     return {"insights": insights, "charts": insights.figures}
 
 
@@ -26,7 +26,7 @@ def insights(request: HttpRequest) -> HttpResponse:
 @educator_required
 def insights_csv(request: HttpRequest) -> HttpResponse:
     """Every figure's rows: figure, label, value (a spreadsheet opens it as it is)."""
-    data = educator_insights(request.user)
+    data = remembered_insights(request.user)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="mentoring-insights.csv"'
     writer = csv.writer(response)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from django.http import HttpRequest
 from django.utils import timezone, translation
@@ -133,45 +133,43 @@ class RememberedWeek:
     """What a page of an educator's open times reads (a week source for `week_context`,
     the month's day counts, the next open time), the same for every viewer in the same
     minute and timezone who asks for the same day, so remembered as one entry under the
-    educator's schedule version (schedule_cache); the student's own marks are read on top,
-    for the week's slots only. Call `save()` when done.
+    educator's schedule version (schedule_cache); a student's own marks (`standing`, from
+    `student_standing`) are set on top, for the week's slots only. Call `save()` when done.
 
-    `offered` is `selectors.offered_slots(...)` for the page, `scope` names it (the course
-    or the mentor page). Slots whose notice ran out since the minute began are dropped."""
+    `offer()` gives `selectors.offered_slots(...)` for the page: it is called only when
+    something was not remembered. `scope` names the page (the course or the mentor page);
+    `version`: the educator's schedule version, when the page read it already. Slots whose
+    notice ran out since the minute began are dropped."""
 
-    def __init__(self, offered, *, educator, policy, scope, asked, student=None):
-        self.offered, self.policy, self.student = offered, policy, student
-        self.educator_id = educator.pk
-        self.source = QuerysetWeekSource(selectors.bookable(offered))
+    def __init__(self, offer, *, educator, policy, scope, asked, standing=None, version=""):
+        self.offer, self.policy, self.standing = offer, policy, standing
         zone = timezone.get_current_timezone_name()
         parts = (scope, zone, educator.timezone, schedule_cache.minute(), asked)
-        self.remembered = schedule_cache.Remembered(educator.pk, parts)
+        self.remembered = schedule_cache.Remembered(educator.pk, parts, version=version)
         self.answer, self.save = self.remembered.answer, self.remembered.save
 
+    @cached_property
+    def offered(self):
+        return self.offer()
+
+    @cached_property
+    def source(self) -> QuerysetWeekSource:
+        return QuerysetWeekSource(selectors.bookable(self.offered))
+
     def first_start(self):
-        return self.answer("first", self.source.first_start)
+        return self.answer("first", lambda: self.source.first_start())
 
     def exists(self) -> bool:
-        return self.answer("any", self.source.exists)
+        return self.answer("any", lambda: self.source.exists())
 
     def starting_between(self, start, end) -> list:
         slots = self.answer(("week", start, end), lambda: self.source.starting_between(start, end))
         now = timezone.now()
         earliest = now + timedelta(hours=self.policy.min_notice_hours)
         slots = [slot for slot in slots if slot.starts_at > now and slot.starts_at >= earliest]
-        if self.student is not None:
-            selectors.mark_for_student(slots, self.standing())
+        if self.standing is not None:
+            selectors.mark_for_student(slots, self.standing)
         return slots
-
-    def standing(self) -> tuple[frozenset, frozenset]:
-        """The student's requests and enrolments with this educator, remembered per
-        student under the same version (a booking or an enrolment forgets it)."""
-        student, educator_id = self.student, self.educator_id
-        parts = ("student", student.pk)
-        mine = schedule_cache.Remembered(educator_id, parts, version=self.remembered.version)
-        standing = mine.answer("standing", lambda: selectors.student_standing(student, educator_id))
-        mine.save()
-        return standing
 
     def day_counts(self, month: date) -> dict:
         return self.answer(("days", month), lambda: _day_counts(self.offered, month))
@@ -180,13 +178,24 @@ class RememberedWeek:
         return self.answer(("next", after), lambda: selectors.next_open_start(self.offered, after))
 
 
+def student_standing(student, educator_id: int, version: str) -> tuple[frozenset, frozenset]:
+    """The student's requests and enrolments with the educator (`selectors.
+    student_standing`), remembered per student under the educator's schedule `version`
+    (a booking or an enrolment forgets it)."""
+    mine = schedule_cache.Remembered(educator_id, ("student", student.pk), version=version)
+    standing = mine.answer("standing", lambda: selectors.student_standing(student, educator_id))
+    mine.save()
+    return standing
+
+
 def find_time_context(
-    request: HttpRequest, offered, *, educator, policy: BookingPolicy, course=None,
-    student=None, waitlist_url: str = "",
+    request: HttpRequest, offer, *, educator, policy: BookingPolicy, course=None,
+    standing=None, version: str = "", waitlist_url: str = "",
 ) -> dict:  # fmt: skip
     """The week of open times, the month it is in, and the date jump, for Book a Session
-    (given the `course`) and a mentor's page. `offered` is `selectors.offered_slots(...)`
-    for the page; full days link to `waitlist_url` (students only: empty for others)."""
+    (given the `course`) and a mentor's page. `offer()` gives `selectors.offered_slots(...)`
+    for the page, `standing` a student's (see `RememberedWeek`); full days link to
+    `waitlist_url` (students only: empty for others)."""
     today = timezone.localdate()
     latest = last_bookable_day(policy, today)
     raw = request.POST.get("start") or request.GET.get("start")
@@ -194,7 +203,7 @@ def find_time_context(
         raw, today=today, earliest=today, latest=latest, shows="the times start on"
     )
     source = RememberedWeek(
-        offered, educator=educator, policy=policy, student=student,
+        offer, educator=educator, policy=policy, standing=standing, version=version,
         scope=("course", course.pk) if course is not None else ("mentor",), asked=asked,
     )  # fmt: skip
     week = week_context(asked, source, latest=latest)

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Q, Value
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 
-from .. import follow_up, selectors
+from .. import follow_up, schedule_cache, selectors
 from ..forms import BookingRequestForm
 from ..models import PUBLIC_RATINGS_MIN, Booking, BookingEvent, Enrollment
 from .booking import handle_booking_form, is_enrolled, visible_course
-from .month import find_time_context
+from .month import find_time_context, student_standing
 from .utils import group_by_day, paginate
 
 
@@ -113,25 +113,42 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
     )
 
 
+def _mentor_page(mentor_id: int) -> tuple[User, list, str]:
+    """The mentor with their policy and ratings, and their published courses (by title
+    only: counting each course's slots would read all of the mentor's), remembered under
+    the mentor's profile version (their profile, policy, a course or a rating saved
+    forgets it), and the mentor's schedule version. 404 when there is no such educator."""
+    profile, version = schedule_cache.versions(mentor_id)
+    page = schedule_cache.Remembered(mentor_id, ("mentor-page",), version=profile)
+    educators = User.objects.filter(pk=mentor_id, role=User.Role.EDUCATOR)
+    mentor = page.answer(
+        "mentor",
+        lambda: (
+            follow_up.with_ratings(educators.select_related("booking_policy"))
+            .defer("password")
+            .first()
+        ),
+    )
+    if mentor is None:
+        raise Http404("No such mentor.")
+    courses = page.answer(
+        "courses",
+        lambda: list(
+            selectors.published_courses()
+            .filter(educator_id=mentor_id)
+            .select_related(None)
+            .only("id", "title", "educator")
+            .order_by("title", "id")
+        ),
+    )
+    page.save()
+    return mentor, courses, version
+
+
 def mentor_detail(request: HttpRequest, mentor_id: int) -> HttpResponse:
     """An educator's profile and open slots; students book course-less slots right here."""
-    mentor = get_object_or_404(
-        follow_up.with_ratings(User.objects.select_related("booking_policy")),
-        pk=mentor_id,
-        role=User.Role.EDUCATOR,
-    )
-    # Listed by title only: counting each course's slots would read all of the mentor's.
-    courses = _courses_for(request, counted=False).filter(educator=mentor).order_by("title")
+    mentor, courses, version = _mentor_page(mentor_id)
     is_student = request.user.is_authenticated and request.user.is_student
-    policy = selectors.policy_of(mentor)
-    week = find_time_context(
-        request,
-        selectors.offered_slots(educator=mentor, policy=policy),
-        educator=mentor,
-        policy=policy,
-        student=request.user if is_student else None,
-        waitlist_url=f"{reverse('scheduling:waitlist')}?mentor={mentor.pk}" if is_student else "",
-    )
     form = None
     if is_student:
         form = BookingRequestForm(  # any of the mentor's slots: the service checks enrolment
@@ -141,8 +158,22 @@ def mentor_detail(request: HttpRequest, mentor_id: int) -> HttpResponse:
             response = handle_booking_form(request, form)
             if response is not None:
                 return response
+            version = schedule_cache.schedule_version(mentor.pk)  # after a refusal: now
     elif request.method == "POST":
         return redirect("login")
+    standing = student_standing(request.user, mentor.pk, version) if is_student else None
+    for course in courses:
+        course.enrolled = standing is not None and course.pk in standing[1]
+    policy = selectors.policy_of(mentor)
+    week = find_time_context(
+        request,
+        lambda: selectors.offered_slots(educator=mentor, policy=policy),
+        educator=mentor,
+        policy=policy,
+        standing=standing,
+        version=version,
+        waitlist_url=f"{reverse('scheduling:waitlist')}?mentor={mentor.pk}" if is_student else "",
+    )
     return render(
         request,
         "scheduling/public/mentor_detail.html",

@@ -13,13 +13,13 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import student_required
 from accounts.models import User
 
-from .. import errors, follow_up, selectors, services
+from .. import errors, follow_up, schedule_cache, selectors, services
 from ..errors import BookingError
 from ..forms import BookingRequestForm, ReasonForm
 from ..models import Booking, BookingStatus
 from ..templatetags.scheduling_tags import when
-from .booking import handle_booking_form, is_enrolled, visible_course
-from .month import find_time_context
+from .booking import handle_booking_form, visible_course
+from .month import find_time_context, student_standing
 from .utils import paginate
 
 
@@ -50,14 +50,17 @@ def book_session(request: HttpRequest, course_id: int) -> HttpResponse:
         response = handle_booking_form(request, form)
         if response is not None:
             return response
-    enrolled = is_enrolled(request.user, course)
     # Re-read availability after a refusal: the page shows what is bookable now.
-    policy = selectors.policy_of(course.educator)
-    offered = selectors.offered_slots(course=course, policy=policy)
+    policy, version = selectors.policy_of(course.educator), course.schedule_version
+    if request.method == "POST" or not version:  # after a refusal: now
+        version = schedule_cache.schedule_version(course.educator_id)
+    standing = student_standing(request.user, course.educator_id, version)
+    enrolled = course.pk in standing[1]
     waitlist = f"{reverse('scheduling:waitlist')}?course={course.pk}"
     week = find_time_context(
-        request, offered, educator=course.educator, policy=policy, course=course,
-        student=request.user, waitlist_url=waitlist,
+        request, lambda: selectors.offered_slots(course=course, policy=policy),
+        educator=course.educator, policy=policy, course=course, standing=standing,
+        version=version, waitlist_url=waitlist,
     )  # fmt: skip
     return render(
         request,
