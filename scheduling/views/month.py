@@ -218,9 +218,11 @@ def find_time_context(
         week["next_open"] = later[0] if later else next_open
         week["week_key"] += (week["next_open"],)
 
+    language = translation.get_language()  # once: a month has ~40 cells
+
     def cell(day: date) -> MonthDay:
         open_count, full_count = counts.get(day, (0, 0))
-        name, in_view = _day_name(day), start <= day <= end
+        name, in_view = _day_name_in(day, language), start <= day <= end
         if open_count:
             times = f"{open_count} open time{'s' if open_count > 1 else ''}"
             return MonthDay(
@@ -271,6 +273,8 @@ def calendar_month_context(request: HttpRequest, educator) -> dict:
     slots = selectors.educator_slots(educator=educator).filter(withdrawn_at__isnull=True)
     counts = _day_counts(slots, month)
 
+    language = translation.get_language()
+
     def cell(day: date) -> MonthDay:
         open_count, full_count = counts.get(day, (0, 0))
         total = open_count + full_count
@@ -282,7 +286,8 @@ def calendar_month_context(request: HttpRequest, educator) -> dict:
             elif full_count:
                 label = f"{label}, {full_count} full"
         return MonthDay(
-            day, True, f"{_day_name(day)}: {label}", f"?start={day:%Y-%m-%d}#week", mark,
+            day, True, f"{_day_name_in(day, language)}: {label}", f"?start={day:%Y-%m-%d}#week",
+            mark,
             full=bool(total) and not open_count,
             in_view=monday <= day < monday + timedelta(days=7), is_today=day == today,
         )  # fmt: skip

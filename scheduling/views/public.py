@@ -120,11 +120,11 @@ def _mentor_page(mentor_id: int) -> tuple[User, list, str]:
     forgets it), and the mentor's schedule version. 404 when there is no such educator."""
     profile, version = schedule_cache.versions(mentor_id)
     page = schedule_cache.Remembered(mentor_id, ("mentor-page",), version=profile)
-    educators = User.objects.filter(pk=mentor_id, role=User.Role.EDUCATOR)
     mentor = page.answer(
         "mentor",
         lambda: (
-            follow_up.with_ratings(educators.select_related("booking_policy"))
+            follow_up.with_ratings(User.objects.select_related("booking_policy"))
+            .filter(pk=mentor_id, role=User.Role.EDUCATOR)
             .defer("password")
             .first()
         ),
