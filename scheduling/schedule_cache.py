@@ -119,12 +119,23 @@ class Remembered:
     (the page, the viewer's timezone, the minute, what the viewer asked for). `version`:
     the educator's schedule version, when the caller read it already."""
 
-    def __init__(self, educator_id: int, parts: tuple[Hashable, ...], *, version: str = ""):
+    def __init__(
+        self, educator_id: int, parts: tuple[Hashable, ...], *, version: str = "", read=True
+    ):
         self.version = version or schedule_version(educator_id)
         digest = hashlib.md5(repr(parts).encode(), usedforsecurity=False).hexdigest()
         self.key = f"schedule:{educator_id}:{self.version}:{digest}"
-        self.answers = cache.get(self.key) or {}
+        self.answers = (cache.get(self.key) or {}) if read else {}
         self.computed = False
+
+    @classmethod
+    def together(cls, educator_id: int, version: str, *parts: tuple) -> list[Remembered]:
+        """A `Remembered` for each of `parts`, all read with one cache get."""
+        bundles = [cls(educator_id, each, version=version, read=False) for each in parts]
+        found = cache.get_many([bundle.key for bundle in bundles])
+        for bundle in bundles:
+            bundle.answers = found.get(bundle.key) or {}
+        return bundles
 
     def answer(self, name: Hashable, compute: Callable):
         if name not in self.answers:

@@ -27,18 +27,18 @@ BUDGETS = {
     "floor": 1,
     # session, user, the course with its educator and policy (remembered), the educator's
     # profile and schedule versions (one get), what every viewer sees remembered under it
-    # (first open slot, the week, its month), the student's requests and enrolments with
-    # the educator, remembered under it too
-    "booking_page": 6,
+    # (first open slot, the week, its month) with the student's requests and enrolments
+    # with the educator (one get)
+    "booking_page": 5,
     # session, user, counts (the total too), page, open action items; seen-at only after a
     # change
     "my_requests": 5,
     "session_requests": 4,
     "availability": 4,
     # session, user, the mentor's profile and schedule versions (one get), the mentor with
-    # ratings and courses, what every viewer sees, the student's requests and enrolments
-    # with the mentor (all three remembered)
-    "mentor_page": 6,
+    # ratings and courses, what every viewer sees with the student's requests and
+    # enrolments with the mentor (one get; all three remembered)
+    "mentor_page": 5,
     # session, user, the educator's schedule version, the seven grouped figures remembered
     # under it (scheduling/insights.py)
     "insights": 4,

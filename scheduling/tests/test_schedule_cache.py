@@ -31,8 +31,8 @@ REMEMBERING = REMEMBERED + 5  # on a miss, the same gets, then storing (count, s
 # select, insert, release: one set of the database cache in a test's transaction)
 NEW_VERSION = 5  # the first view after a change makes the educator's new version (an add)
 NEW_PROFILE = 5  # and after a change of the profile (or at first) its profile version too
-STUDENT_REMEMBERED = 1  # a student's requests and enrolments with the educator
-STUDENT_REMEMBERING = 1 + 2 + 5  # on a miss: the get, reading both, storing them
+STUDENT_REMEMBERED = 0  # a student's requests and enrolments: read with the week's entry
+STUDENT_REMEMBERING = 2 + 5  # on a miss: reading both, storing them
 OWN_REMEMBERED = 1  # the page's own entry: the course (its educator, the policy) or the mentor
 OWN_REMEMBERING = 1 + 2 + 5  # on a miss: the get, the two reads, storing them (course: its
 # educator's id, then the course; mentor page: the mentor with ratings, then the courses)

@@ -138,15 +138,27 @@ class RememberedWeek:
 
     `offer()` gives `selectors.offered_slots(...)` for the page: it is called only when
     something was not remembered. `scope` names the page (the course or the mentor page);
-    `version`: the educator's schedule version, when the page read it already. Slots whose
+    `version`: the educator's schedule version, when the page read it already. Given a
+    `student`, their requests and enrolments with the educator (`standing`, from
+    `selectors.student_standing`) are remembered per student under the same version (a
+    booking or an enrolment forgets it) and read with the week in one get. Slots whose
     notice ran out since the minute began are dropped."""
 
-    def __init__(self, offer, *, educator, policy, scope, asked, standing=None, version=""):
-        self.offer, self.policy, self.standing = offer, policy, standing
+    def __init__(self, offer, *, educator, policy, scope, asked, student=None, version=""):
+        self.offer, self.policy, self.standing = offer, policy, None
+        version = version or schedule_cache.schedule_version(educator.pk)
         zone = timezone.get_current_timezone_name()
-        parts = (scope, zone, educator.timezone, schedule_cache.minute(), asked)
-        self.remembered = schedule_cache.Remembered(educator.pk, parts, version=version)
+        parts = [(scope, zone, educator.timezone, schedule_cache.minute(), asked)]
+        if student is not None:
+            parts.append(("student", student.pk))
+        found = schedule_cache.Remembered.together(educator.pk, version, *parts)
+        self.remembered = found[0]
         self.answer, self.save = self.remembered.answer, self.remembered.save
+        if student is not None:
+            self.standing = found[1].answer(
+                "standing", lambda: selectors.student_standing(student, educator.pk)
+            )
+            found[1].save()
 
     @cached_property
     def offered(self):
@@ -178,24 +190,14 @@ class RememberedWeek:
         return self.answer(("next", after), lambda: selectors.next_open_start(self.offered, after))
 
 
-def student_standing(student, educator_id: int, version: str) -> tuple[frozenset, frozenset]:
-    """The student's requests and enrolments with the educator (`selectors.
-    student_standing`), remembered per student under the educator's schedule `version`
-    (a booking or an enrolment forgets it)."""
-    mine = schedule_cache.Remembered(educator_id, ("student", student.pk), version=version)
-    standing = mine.answer("standing", lambda: selectors.student_standing(student, educator_id))
-    mine.save()
-    return standing
-
-
 def find_time_context(
     request: HttpRequest, offer, *, educator, policy: BookingPolicy, course=None,
-    standing=None, version: str = "", waitlist_url: str = "",
+    student=None, version: str = "", waitlist_url: str = "",
 ) -> dict:  # fmt: skip
     """The week of open times, the month it is in, and the date jump, for Book a Session
     (given the `course`) and a mentor's page. `offer()` gives `selectors.offered_slots(...)`
-    for the page, `standing` a student's (see `RememberedWeek`); full days link to
-    `waitlist_url` (students only: empty for others)."""
+    for the page; full days link to `waitlist_url` (students only: empty for others).
+    Given a `student`, `student_standing` in the result is theirs (see `RememberedWeek`)."""
     today = timezone.localdate()
     latest = last_bookable_day(policy, today)
     raw = request.POST.get("start") or request.GET.get("start")
@@ -203,7 +205,7 @@ def find_time_context(
         raw, today=today, earliest=today, latest=latest, shows="the times start on"
     )
     source = RememberedWeek(
-        offer, educator=educator, policy=policy, standing=standing, version=version,
+        offer, educator=educator, policy=policy, student=student, version=version,
         scope=("course", course.pk) if course is not None else ("mentor",), asked=asked,
     )  # fmt: skip
     week = week_context(asked, source, latest=latest)
@@ -251,6 +253,7 @@ def find_time_context(
             "jump_min": today,
             "jump_max": latest,
             **_nav(month, today, latest, lambda m: max(m, today)),
+            "student_standing": source.standing,
         }
     )
 

@@ -14,7 +14,7 @@ from .. import follow_up, schedule_cache, selectors
 from ..forms import BookingRequestForm
 from ..models import PUBLIC_RATINGS_MIN, Booking, BookingEvent, Enrollment
 from .booking import handle_booking_form, is_enrolled, visible_course
-from .month import find_time_context, student_standing
+from .month import find_time_context
 from .utils import group_by_day, paginate
 
 
@@ -161,19 +161,19 @@ def mentor_detail(request: HttpRequest, mentor_id: int) -> HttpResponse:
             version = schedule_cache.schedule_version(mentor.pk)  # after a refusal: now
     elif request.method == "POST":
         return redirect("login")
-    standing = student_standing(request.user, mentor.pk, version) if is_student else None
-    for course in courses:
-        course.enrolled = standing is not None and course.pk in standing[1]
     policy = selectors.policy_of(mentor)
     week = find_time_context(
         request,
         lambda: selectors.offered_slots(educator=mentor, policy=policy),
         educator=mentor,
         policy=policy,
-        standing=standing,
+        student=request.user if is_student else None,
         version=version,
         waitlist_url=f"{reverse('scheduling:waitlist')}?mentor={mentor.pk}" if is_student else "",
     )
+    standing = week["student_standing"]
+    for course in courses:
+        course.enrolled = standing is not None and course.pk in standing[1]
     return render(
         request,
         "scheduling/public/mentor_detail.html",
@@ -183,6 +183,9 @@ def mentor_detail(request: HttpRequest, mentor_id: int) -> HttpResponse:
             "courses": courses,
             "form": form,
             "show_rating": mentor.rating_count >= PUBLIC_RATINGS_MIN,
+            # The head's memo key: what it shows of the courses and the policy.
+            "course_rows": tuple((course.pk, course.title, course.enrolled) for course in courses),
+            "policy_summary": policy.summary(),
         },
     )
 

@@ -19,7 +19,7 @@ from ..forms import BookingRequestForm, ReasonForm
 from ..models import Booking, BookingStatus
 from ..templatetags.scheduling_tags import when
 from .booking import handle_booking_form, visible_course
-from .month import find_time_context, student_standing
+from .month import find_time_context
 from .utils import paginate
 
 
@@ -54,14 +54,13 @@ def book_session(request: HttpRequest, course_id: int) -> HttpResponse:
     policy, version = selectors.policy_of(course.educator), course.schedule_version
     if request.method == "POST" or not version:  # after a refusal: now
         version = schedule_cache.schedule_version(course.educator_id)
-    standing = student_standing(request.user, course.educator_id, version)
-    enrolled = course.pk in standing[1]
     waitlist = f"{reverse('scheduling:waitlist')}?course={course.pk}"
     week = find_time_context(
         request, lambda: selectors.offered_slots(course=course, policy=policy),
-        educator=course.educator, policy=policy, course=course, standing=standing,
+        educator=course.educator, policy=policy, course=course, student=request.user,
         version=version, waitlist_url=waitlist,
     )  # fmt: skip
+    enrolled = course.pk in week["student_standing"][1]
     return render(
         request,
         "scheduling/student/book_session.html",

@@ -73,7 +73,7 @@ def test_both_write_a_note_and_tick_an_item_on_the_session_page(make_page, held_
     student.get_by_role("button", name="Add note").click()
     expect(student.get_by_text("Note added.")).to_be_visible()
     student.get_by_label("Add an action item").fill("Send the notebook")
-    student.get_by_label("Me").check()
+    student.get_by_label("Me", exact=True).check()
     student.get_by_role("button", name="Add action item").click()
     expect(student.get_by_text("Send the notebook")).to_be_visible()
     found = describe("session", Axe().run(student, options=AXE_OPTIONS).response["violations"])
