@@ -8,7 +8,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from scheduling.schedule_cache import profile_changed
+from scheduling.schedule_cache import PROFILE_KEY, VERSION_KEY, forget
 
 
 def default_timezone() -> str:
@@ -77,17 +77,29 @@ class User(AbstractUser):
 
     def save(self, *args, **kwargs):
         """An educator's name, timezone or profile is on their course and mentor pages,
-        which are remembered under their profile version: saving forgets it."""
+        which are remembered under their profile version; a student's name is on the
+        Session Requests of every educator they asked (their schedule versions): saving
+        forgets those versions."""
+        new = self._state.adding
         super().save(*args, **kwargs)
         update_fields = kwargs.get("update_fields")
         if update_fields is None or not self.NOT_SHOWN.issuperset(update_fields):
-            profile_changed(self.pk)
+            self._forget_shown(self.pk, [] if new else self.educators_asked())
 
     def delete(self, *args, **kwargs):
-        user_id = self.pk
+        user_id, educators = self.pk, self.educators_asked()
         deleted = super().delete(*args, **kwargs)
-        profile_changed(user_id)
+        self._forget_shown(user_id, educators)
         return deleted
+
+    def educators_asked(self) -> list[int]:
+        """The educators who have requests of this user's (a student's)."""
+        return list(self.bookings.values_list("educator_id", flat=True).distinct().order_by())
+
+    @staticmethod
+    def _forget_shown(user_id: int, educators: list[int]) -> None:
+        versions = [VERSION_KEY.format(educator_id) for educator_id in educators]
+        forget(PROFILE_KEY.format(user_id), VERSION_KEY.format(user_id), *versions)
 
     @property
     def display_name(self) -> str:

@@ -20,6 +20,11 @@ change visible.
 What also changes with time (a slot passing its notice) is keyed by the minute; the
 caller drops what the exact time no longer allows (`RememberedWeek` in views/month.py).
 
+A student's My Requests shows several educators' sessions: it is remembered under the
+student's own *student version* (their bookings and action items forget it) together with
+the schedule versions of every educator they asked, and read while all are unchanged
+(`RememberedAcross`).
+
 What changes far less often (the educator's name and profile, a course, the policy, the
 ratings) also sits under a second token, the *profile version* (`profile_changed`
 forgets both): a course's page row and a mentor's profile are remembered under it, so
@@ -41,6 +46,7 @@ from django.utils import timezone
 
 VERSION_KEY = "schedule-version:{}"
 PROFILE_KEY = "profile-version:{}"
+STUDENT_KEY = "student-version:{}"
 COURSE_PAGE_KEY = "course-page:{}"  # selectors.course_page_course, by course id
 REMEMBER_FOR = 120  # seconds; every key also names its minute, so this only bounds the size
 
@@ -65,6 +71,13 @@ def profile_changed(educator_id: int | None) -> None:
     that was remembered of the educator, under both versions."""
     if educator_id is not None:
         forget(PROFILE_KEY.format(educator_id), VERSION_KEY.format(educator_id))
+
+
+def student_changed(student_id: int | None) -> None:
+    """Something of the student's own (a booking, an action item) changed: forget their
+    remembered My Requests."""
+    if student_id is not None:
+        forget(STUDENT_KEY.format(student_id))
 
 
 def _in_the_database() -> bool:
@@ -146,6 +159,45 @@ class Remembered:
     def save(self) -> None:
         if self.computed:
             cache.set(self.key, self.answers, REMEMBER_FOR)
+            self.computed = False
+
+
+class RememberedAcross(Remembered):
+    """Answers for one viewer that show several educators' schedules (a student's My
+    Requests): kept with the viewer's own version (`own_key`) and the schedule version of
+    each educator `educators_of()` names, and read while none of them changed. Two cache
+    gets when remembered. `answer` and `save` as in `Remembered`.
+
+    On a miss the versions are read before anything is computed (see `remembered_by_key`);
+    a change of which educators there are is a change of the viewer's own version."""
+
+    def __init__(self, own_key: str, parts: tuple[Hashable, ...], *, educators_of: Callable):
+        digest = hashlib.md5(repr(parts).encode(), usedforsecurity=False).hexdigest()
+        self.key, self.computed = f"across:{own_key}:{digest}", False
+        found = cache.get_many([own_key, self.key])
+        entry = found.get(self.key)
+        if entry is not None and entry[0] == found.get(own_key):
+            self.own, self.versions, self.answers = entry
+            if self._unchanged(self.versions):
+                return
+        self.own, self.answers = _token(own_key, found), {}
+        keys = {educator_id: VERSION_KEY.format(educator_id) for educator_id in educators_of()}
+        found = cache.get_many(keys.values()) if keys else {}
+        self.versions = {educator_id: _token(key, found) for educator_id, key in keys.items()}
+
+    @staticmethod
+    def _unchanged(versions: dict[int, str]) -> bool:
+        if not versions:
+            return True
+        found = cache.get_many([VERSION_KEY.format(educator_id) for educator_id in versions])
+        return all(
+            found.get(VERSION_KEY.format(educator_id)) == token
+            for educator_id, token in versions.items()
+        )
+
+    def save(self) -> None:
+        if self.computed:
+            cache.set(self.key, (self.own, self.versions, self.answers), REMEMBER_FOR)
             self.computed = False
 
 

@@ -4,6 +4,11 @@ Every test renders a page once (so its fragments are remembered), changes one th
 card or row shows, and renders it again: the page must show the change, and must equal
 the same page rendered without remembered fragments. A key that forgot an input would
 serve the old text here.
+
+The pages' rows are read fresh on every load (the shared cache cleared first): these
+tests change rows behind the services' back, which only the fragments' keys must follow.
+That the services forget the remembered rows is tested in
+scheduling/tests/test_schedule_cache.py.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from accounts.models import User
@@ -41,6 +47,7 @@ def page(as_educator):
     named and equals the same page rendered with nothing remembered. Returns its text."""
 
     def get(path: str, fragment: str, **extra) -> str:
+        cache.clear()
         response = as_educator.get(path, **extra)
         assert response.status_code == 200
         remembered = TOKEN.sub("TOKEN", response.content.decode())

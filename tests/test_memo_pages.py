@@ -1,6 +1,11 @@
 """My Requests remembers each card (`{% memo %}` under `Booking.card_key`) and builds its
 queries from SQL of its own: each input a card shows, changed, shows on the next load
-exactly as a render without the memo shows it; the queries give what the plain ORM gives."""
+exactly as a render without the memo shows it; the queries give what the plain ORM gives.
+
+The page's rows are read fresh on every load (the shared cache cleared first): these
+tests change rows behind the services' back, which only the cards' keys must follow.
+That the services forget the remembered rows is tested in
+scheduling/tests/test_schedule_cache.py."""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db.models import (
     Count,
     Q,
@@ -40,6 +46,7 @@ def _page(client, student, path="/session-requests") -> str:
     """The page, with the student's last visit put back after it (a load moves it on, and
     the memo and plain renders must see the same "New" marks)."""
     seen_at = User.objects.get(pk=student.pk).requests_seen_at
+    cache.clear()
     text = client.get(path).content.decode()
     User.objects.filter(pk=student.pk).update(requests_seen_at=seen_at)
     return CSRF.sub(r"\1token", text)

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from ..schedule_cache import ChangesSchedule
+from ..schedule_cache import STUDENT_KEY, ChangesSchedule
 from .courses import MESSAGE_MAX_LENGTH
 from .slots import Slot
 
@@ -146,6 +146,10 @@ class Booking(ChangesSchedule):
                     Slot.objects.filter(pk=self.slot_id).values_list("educator", flat=True).get()
                 )
         super().save(*args, **kwargs)
+
+    def forgets(self) -> list[str]:
+        """The educator's open times and cards, and the student's My Requests."""
+        return [*super().forgets(), STUDENT_KEY.format(self.student_id)]
 
     @property
     def is_active(self) -> bool:

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from ..schedule_cache import ChangesSchedule
+from ..schedule_cache import ChangesSchedule, student_changed
 from .bookings import Booking
 
 NOTE_MAX_LENGTH = 5000
@@ -73,6 +73,12 @@ class ActionItem(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+    def save(self, *args, **kwargs):
+        """The owner's open items are on their My Requests, remembered with their student
+        version (`action_item_set_done` forgets it on its update)."""
+        super().save(*args, **kwargs)
+        student_changed(self.owner_id)
 
     @property
     def is_done(self) -> bool:

@@ -22,6 +22,7 @@ from ..models import (
     SessionNote,
     SessionNoteRevision,
 )
+from ..schedule_cache import student_changed
 
 
 def require_party(booking: Booking, user: User) -> None:
@@ -108,5 +109,6 @@ def action_item_set_done(*, item: ActionItem, by: User, done: bool) -> ActionIte
         ActionItem.objects.filter(pk=item.pk, done_at__isnull=True).update(done_at=now)
     else:
         ActionItem.objects.filter(pk=item.pk).update(done_at=None)
+    student_changed(item.owner_id)  # an update: the owner's My Requests lists open items
     item.refresh_from_db(fields=["done_at"])
     return item

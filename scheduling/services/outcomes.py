@@ -76,6 +76,7 @@ def booking_dispute_no_show(*, booking: Booking, by: User) -> Booking:
         if not rows.update(disputed_at=now, updated_at=now):
             raise BookingError(errors.CONFLICT, errors.DISPUTE_ALREADY)
         booking.disputed_at = booking.updated_at = now
+        schedule_changed(booking.educator_id)  # an update: the educator's cards show it
         _record_event(booking, actor=by, from_status=booking.status, note=DISPUTE_NOTE)
     return booking
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from scheduling import schedule_cache, services
-from scheduling.models import Course, Slot
+from scheduling.models import Booking, Course, Slot
 from scheduling.tests.factories import (
     BookingFactory,
     CourseFactory,
@@ -22,6 +22,7 @@ from scheduling.tests.factories import (
     SlotFactory,
     StudentFactory,
 )
+from scheduling.tests.test_services import move_to_past
 
 pytestmark = pytest.mark.django_db
 
@@ -33,10 +34,13 @@ NEW_VERSION = 5  # the first view after a change makes the educator's new versio
 NEW_PROFILE = 5  # and after a change of the profile (or at first) its profile version too
 STUDENT_REMEMBERED = 0  # a student's requests and enrolments: read with the week's entry
 STUDENT_REMEMBERING = 2 + 5  # on a miss: reading both, storing them
+ACROSS_REMEMBERED = 2  # My Requests: the student's version and entry, the educators' versions
+ACROSS_REMEMBERING = 1 + 1 + 1 + 5  # on a miss: those gets, which educators, storing
 OWN_REMEMBERED = 1  # the page's own entry: the course (its educator, the policy) or the mentor
 OWN_REMEMBERING = 1 + 2 + 5  # on a miss: the get, the two reads, storing them (course: its
 # educator's id, then the course; mentor page: the mentor with ratings, then the courses)
 
+LINK = "https://meet.example.com/room"
 TOKEN = re.compile(r'(name="csrfmiddlewaretoken" value=|"X-CSRFToken": )"[^"]+"')
 
 
@@ -290,3 +294,131 @@ def test_logging_in_keeps_what_is_remembered(client, educator, django_assert_num
     Client().force_login(educator)
     with django_assert_num_queries(OWN_REMEMBERED + REMEMBERED):
         html(client, path)
+
+
+# ---------------------------------------------------------------- Session Requests
+
+
+def _decide(booking):
+    return services.booking_approve(booking=booking, by=booking.educator, meeting_link=LINK)
+
+
+REQUEST_CHANGES = {
+    "a new request arrives": lambda booking: BookingFactory(
+        slot=SlotFactory(educator=booking.educator), student=StudentFactory()
+    ),
+    "the student cancels": lambda booking: services.booking_cancel(
+        booking=booking, by=booking.student
+    ),
+    "the educator approves it": _decide,
+    "the student renames themself": lambda booking: rename(booking.student),
+    "the course is renamed": lambda booking: services.course_update(
+        course=booking.slot.course, by=booking.educator, title="Renamed course"
+    ),
+    "the slot gets a meeting link": lambda booking: services.slot_update(
+        slot=booking.slot, by=booking.educator, meeting_link="https://meet.example.com/new"
+    ),
+    "the educator withdraws the slot": lambda booking: services.slot_withdraw(
+        slot=booking.slot, by=booking.educator
+    ),
+}
+
+
+@pytest.mark.parametrize("change", REQUEST_CHANGES)
+def test_every_change_shows_at_once_on_session_requests(client, course, change):
+    educator = course.educator
+    slot = SlotFactory(educator=educator, course=course, starts_at=later(3), capacity=2)
+    booking = BookingFactory(slot=slot, message="Please")
+    client.force_login(educator)
+    path = "/educator/session-requests"
+    before = html(client, path)
+    assert html(client, path) == before  # remembered
+    REQUEST_CHANGES[change](booking)
+    after = html(client, path)
+    assert after != before and after == fresh(client, path)
+
+
+def test_a_disputed_no_show_shows_at_once_on_session_requests(client, educator):
+    booking = _decide(BookingFactory(slot=SlotFactory(educator=educator)))
+    move_to_past(booking.slot)
+    services.booking_mark_outcome(booking=booking, by=educator, outcome="no_show")
+    client.force_login(educator)
+    path, tab = "/educator/session-requests", {"status": "approved"}
+    before = html(client, path, **tab)
+    services.booking_dispute_no_show(booking=Booking.objects.get(pk=booking.pk), by=booking.student)
+    after = html(client, path, **tab)
+    assert "says they attended" in after and "says they attended" not in before
+    assert after == fresh(client, path, **tab)
+
+
+# ---------------------------------------------------------------- My Requests
+
+
+def _item(booking):
+    return services.action_item_add(
+        booking=booking, by=booking.educator, text="Read chapter 3", owner=booking.student
+    )
+
+
+def _item_done(booking):
+    item = _item(booking)
+    return lambda: services.action_item_set_done(item=item, by=booking.student, done=True)
+
+
+MY_REQUEST_CHANGES = {
+    "the educator approves it": _decide,
+    "the educator rejects it": lambda booking: services.booking_reject(
+        booking=booking, by=booking.educator, reason="Away that week"
+    ),
+    "the educator renames themself": lambda booking: rename(booking.educator),
+    "the course is renamed": lambda booking: services.course_update(
+        course=booking.slot.course, by=booking.educator, title="Renamed course"
+    ),
+    "the educator withdraws the slot": lambda booking: services.slot_withdraw(
+        slot=booking.slot, by=booking.educator
+    ),
+    "the student asks another educator": lambda booking: services.booking_request(
+        student=booking.student, slot=SlotFactory(starts_at=later(5))
+    ),
+    "an action item for the student": _item,
+}
+
+
+def _my_requests_after(client, student, change) -> tuple[str, str]:
+    """My Requests after `change`, and as it would be with nothing remembered (read as of
+    the same last visit: the first view after a change moves it on)."""
+    seen_at = type(student).objects.get(pk=student.pk).requests_seen_at
+    change()
+    after = html(client, "/session-requests")
+    type(student).objects.filter(pk=student.pk).update(requests_seen_at=seen_at)
+    return after, fresh(client, "/session-requests")
+
+
+@pytest.mark.parametrize("change", MY_REQUEST_CHANGES)
+def test_every_change_shows_at_once_on_my_requests(client, student, course, change):
+    services.enroll(student=student, course=course)
+    slot = SlotFactory(educator=course.educator, course=course, starts_at=later(3))
+    booking = services.booking_request(student=student, slot=slot, message="Please")
+    client.force_login(student)
+    before = html(client, "/session-requests")
+    assert html(client, "/session-requests") == before  # remembered
+    after, unremembered = _my_requests_after(
+        client, student, lambda: MY_REQUEST_CHANGES[change](booking)
+    )
+    assert after != before and after == unremembered
+
+
+def test_an_item_ticked_done_and_a_no_show_show_at_once_on_my_requests(client, educator):
+    booking = _decide(BookingFactory(slot=SlotFactory(educator=educator)))
+    move_to_past(booking.slot)
+    tick = _item_done(booking)
+    client.force_login(booking.student)
+    before = html(client, "/session-requests")
+    after, unremembered = _my_requests_after(client, booking.student, tick)
+    assert "Read chapter 3" in before and "Read chapter 3" not in after
+    assert after == unremembered
+    mark = lambda: services.booking_mark_outcome(  # noqa: E731
+        booking=Booking.objects.get(pk=booking.pk), by=educator, outcome="no_show"
+    )
+    after, unremembered = _my_requests_after(client, booking.student, mark)
+    assert "I was there" in after and after == unremembered

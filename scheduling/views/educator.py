@@ -20,13 +20,14 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import educator_required
 
-from .. import follow_up, selectors, services
+from .. import follow_up, schedule_cache, selectors, services
 from ..errors import BookingError
 from ..forms import ApproveForm, CourseForm, ReasonForm, RejectForm, SlotForm
 from ..models import ACTIVE_STATUSES, Booking, BookingStatus, Course, Enrollment, Slot
+from ..schedule_cache import Remembered
 from ..templatetags.scheduling_tags import when
 from .month import calendar_month_context
-from .utils import day_start, monday_of, paginate
+from .utils import day_start, monday_of, paginate, remembered_page
 
 
 @educator_required
@@ -275,10 +276,23 @@ def _request_tabs(request: HttpRequest) -> tuple[tuple[str, str, int], ...]:
 
 
 def _request_list_context(request: HttpRequest, status: str) -> dict:
-    tabs = _request_tabs(request)
-    bookings = selectors.educator_request_cards(educator=request.user, status=status)
+    """The tabs and one tab's page of cards, remembered for the minute under the educator's
+    schedule version, which every change to a card forgets (a booking, its slot, its
+    course, its student's name: see schedule_cache): the cards' annotated query costs
+    more to build than to run, and the list is polled every 30 seconds."""
+    educator = request.user
+    remembered = Remembered(educator.pk, ("session-requests", schedule_cache.minute()))
+    tabs = remembered.answer("tabs", lambda: _request_tabs(request))
     counted = {value: count for value, _label, count in tabs}  # the tab's number is the total
-    page, query_string = paginate(request, bookings, count=counted[status])
+
+    def cards(start: int, stop: int) -> list[Booking]:
+        bookings = selectors.educator_request_cards(educator=educator, status=status)
+        return list(bookings[start:stop])
+
+    page, query_string = remembered_page(
+        request, remembered, status, count=counted[status], read=cards
+    )
+    remembered.save()
     return {
         "page_obj": page,
         "query_string": query_string,

@@ -17,10 +17,11 @@ from .. import errors, follow_up, schedule_cache, selectors, services
 from ..errors import BookingError
 from ..forms import BookingRequestForm, ReasonForm
 from ..models import Booking, BookingStatus
+from ..schedule_cache import RememberedAcross
 from ..templatetags.scheduling_tags import when
 from .booking import handle_booking_form, visible_course
 from .month import find_time_context
-from .utils import paginate
+from .utils import remembered_page
 
 
 @student_required
@@ -83,13 +84,31 @@ def my_requests(request: HttpRequest) -> HttpResponse:
     if status not in BookingStatus.values:
         status = ""
     student, seen_at = request.user, request.user.requests_seen_at
-    counts = selectors.student_request_counts(student=student, status=status, seen_at=seen_at)
-    # Upcoming first, then past & closed, in one paginated list; "new" is measured against
-    # the last visit, read before this visit moves it on.
-    bookings = selectors.student_requests_page(
-        student=student, status=status or None, seen_at=seen_at
+    # Remembered for the minute while neither the student's own bookings and items nor
+    # the schedules of their educators changed ("new" is measured against the last visit,
+    # read before this visit moves it on).
+    remembered = RememberedAcross(
+        schedule_cache.STUDENT_KEY.format(student.pk),
+        ("my-requests", schedule_cache.minute(), seen_at),
+        educators_of=student.educators_asked,
     )
-    page, query_string = paginate(request, bookings, count=counts[status or "all"])
+    counts = remembered.answer(
+        ("counts", status),
+        lambda: selectors.student_request_counts(student=student, status=status, seen_at=seen_at),
+    )
+
+    def cards(start: int, stop: int) -> list[Booking]:
+        # Upcoming first, then past & closed, in one paginated list.
+        bookings = selectors.student_requests_page(
+            student=student, status=status or None, seen_at=seen_at
+        )
+        return list(bookings[start:stop])
+
+    page, query_string = remembered_page(
+        request, remembered, status, count=counts[status or "all"], read=cards
+    )
+    open_items = remembered.answer("items", lambda: follow_up.open_action_items(owner=student))
+    remembered.save()
     # Opening this page is "seeing" every change: the navigation badge starts again from now.
     # With nothing changed since the last visit there is nothing to see: moving the time on
     # would change no badge and no "New" mark, so the page does not write (on SQLite a write
@@ -108,7 +127,7 @@ def my_requests(request: HttpRequest) -> HttpResponse:
             "status": status,
             "tabs": tabs,
             "upcoming_count": counts["upcoming"],
-            "open_items": follow_up.open_action_items(owner=student),
+            "open_items": open_items,
         },
     )
 

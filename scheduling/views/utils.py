@@ -29,6 +29,31 @@ def paginate(
     return page, query.urlencode()
 
 
+class Slices:
+    """A list known by its length whose slices are read when asked (`read(start, stop)`):
+    what a paginator pages through when each page is remembered on its own, so that a
+    remembered page builds no queryset."""
+
+    def __init__(self, read):
+        self.read = read
+
+    def __getitem__(self, window: slice) -> list:
+        return self.read(window.start, window.stop)
+
+
+def remembered_page(
+    request: HttpRequest, remembered, name, *, count: int, read
+) -> tuple[Page, str]:
+    """`paginate` over a list whose pages are remembered one by one (in `remembered`, a
+    `schedule_cache.Remembered`, under `(name, start)`): `read(start, stop)` reads a page
+    on a miss, so a remembered page builds no queryset. The page is read at once, so that
+    the caller's `remembered.save()` stores it."""
+    rows = Slices(lambda start, stop: remembered.answer((name, start), lambda: read(start, stop)))
+    page, query_string = paginate(request, rows, count=count)
+    page.object_list = list(page.object_list)
+    return page, query_string
+
+
 def group_by_day(slots) -> list[tuple]:
     """[(date, [slot, ...]), ...] in the viewer's timezone, keeping the order given."""
     days: list[tuple] = []
