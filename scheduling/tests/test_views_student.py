@@ -184,7 +184,8 @@ def test_meeting_link_hidden_until_approved(as_student, student, educator):
 def test_my_requests_query_count_is_constant(as_student, student, rows, django_assert_num_queries):
     educator = EducatorFactory()
     for _ in range(rows):
-        BookingFactory(slot=SlotFactory(educator=educator), student=student)
+        booking = BookingFactory(slot=SlotFactory(educator=educator), student=student)
+        services.action_item_add(booking=booking, by=educator, text="Read", owner=student)
     # session, user, counts (the total too), page, items; remembered, with two new versions
     # (the student's and the educator's: tests/test_schedule_cache.py)
     with django_assert_num_queries(5 + ACROSS_REMEMBERING + 2 * NEW_VERSION):

@@ -30,8 +30,8 @@ def paginate(
 
 
 class Slices:
-    """A list known by its length whose slices are read when asked (`read(start, stop)`):
-    what a paginator pages through when each page is remembered on its own, so that a
+    """A list whose slices are read when asked (`read(start, stop)`): what a paginator
+    pages through, given the count, when each page is remembered on its own, so that a
     remembered page builds no queryset."""
 
     def __init__(self, read):
