@@ -169,6 +169,40 @@ def test_the_month_works_from_the_keyboard(make_page, far_and_near):
     expect(page.locator(":focus")).to_have_attribute("rel", "next")
 
 
+def test_a_day_picked_the_moment_the_month_arrives_still_swaps_in_place(make_page, far_and_near):
+    """htmx gives swapped-in links their hx- behaviour when the swap settles; with its
+    default 20 ms delay a day picked in that window loaded the whole page and lost the
+    focus (CI saw it). Here the day is picked in the very next task after the swap."""
+    course, near, *_ = far_and_near
+    page = make_page()
+    log_in(page, "planner")
+    near_day = timezone.localdate(near.starts_at)
+    month_after = timezone.localdate(near.starts_at).replace(day=1) + timedelta(days=32)
+    page.goto(f"{page.base}/course/{course.pk}/book-session?start={month_after}")
+    label = f"{date_format(near_day, 'D j M Y')}: 1 open time"
+    page.evaluate(
+        """label => {
+          window.stillThisPage = true;
+          let picked = false;
+          document.addEventListener("htmx:afterSwap", event => {
+            if (picked || event.detail.requestConfig.elt.id !== "month-prev") return;
+            picked = true;
+            setTimeout(() => {
+              const day = [...document.querySelectorAll("#month a.month-day")]
+                .find(a => a.textContent.includes(label));
+              day.focus();
+              day.click();
+            }, 0);
+          });
+        }""",
+        label,
+    )
+    page.get_by_role("link", name="Previous month").click()
+    expect(page.locator("#week-title")).to_be_focused()
+    expect(page.locator("#week-title")).to_contain_text(date_format(near_day, "D j M"))
+    assert page.evaluate("window.stillThisPage === true")  # swapped, not loaded anew
+
+
 def test_a_quick_shift_tab_is_not_undone_when_the_month_settles(make_page, far_and_near):
     """htmx settles a swap 20 ms after it (1 s here, to make the window wide): focus moved
     by the user in between stays where they put it (CI once saw it pulled back)."""
