@@ -56,9 +56,9 @@ class SlotChoiceField(forms.ModelChoiceField):
 class BookingSlotField(forms.Field):
     """The slot a booking form sends: one of a course's (`course_id`) or an educator's
     (`educator_id`) slots, as the form's `within` says. Only what the booking service needs
-    before it locks the slot is read (id, educator, course; it reads the rest under the
-    lock), by hand-written SQL: the queryset lookup had cost a booking POST a tenth of its
-    time. Not rendered: the week's cards are the choices."""
+    before it locks the slot is read (`selectors.slot_to_book`: id, educator, course; the
+    service reads the rest under the lock). Not rendered: the week's cards are the
+    choices."""
 
     default_error_messages = {"invalid_choice": "Select a valid choice."}
 
