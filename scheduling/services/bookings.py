@@ -15,6 +15,7 @@ from ..models import (
     ACTIVE_STATUSES,
     MESSAGE_MAX_LENGTH,
     Booking,
+    BookingPolicy,
     BookingStatus,
     Slot,
 )
@@ -74,11 +75,12 @@ def booking_request(*, student: User, slot: Slot, message: str = "") -> Booking:
     message = _text(message)
     if len(message) > MESSAGE_MAX_LENGTH:
         raise BookingError(errors.INVALID, errors.MESSAGE_TOO_LONG, field="message")
+    policy = BookingPolicy.for_educator(slot.educator_id)
     with transaction.atomic():
         # The student first (their overlap check), then the slot (its seat count): two
         # requests may otherwise read the same numbers and both write.
         _lock_user(student)
-        policy = _lock_policy(slot.educator_id)
+        _lock_policy(policy)
         # With it: educator and course (the notification and the email name them), and
         # whether the student is enrolled in the slot's course.
         slot = _lock_slot_to_book(slot.pk, student=student)

@@ -12,6 +12,7 @@ from ..errors import BookingError
 from ..models import (
     ACTIVE_STATUSES,
     Booking,
+    BookingPolicy,
     BookingStatus,
     Slot,
 )
@@ -32,9 +33,10 @@ def booking_reschedule(*, booking: Booking, to_slot: Slot, by: User) -> Booking:
     """
     if not (by.is_staff or booking.student_id == by.pk):
         raise BookingError(errors.FORBIDDEN, errors.NOT_BOOKING_STUDENT_MOVE)
+    policy = BookingPolicy.for_educator(to_slot.educator_id)
     with transaction.atomic():
         _lock_user(booking.student)
-        policy = _lock_policy(to_slot.educator_id)
+        _lock_policy(policy)
         # The caller's copy may be stale: a move that committed while we waited for the
         # student's lock has changed the slot, and this move was asked of the old one.
         current = Booking.objects.filter(pk=booking.pk).values_list("slot_id", flat=True).get()
